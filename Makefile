@@ -1,0 +1,66 @@
+# Tsunagu — the two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
+
+# Embedded defaults for `make run`: SQLite, file-system broker, mail as files in var/mail/.
+RUN_ENV := DEBUG=1
+# The test suite runs on PostgreSQL and Redis at their standard local ports.
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/tsunagu)
+TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/1)
+TEST_ENV := DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) EMAIL_URL=memory:// \
+	TSUNAGU_VAR_DIR=$(CURDIR)/var/test SECRET_KEY=test-only-not-secret
+
+.PHONY: run test bench install lint format messages clean system-deps
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP) system-deps
+
+# gettext's msgfmt compiles the translations; Debian's package if it is missing.
+system-deps:
+	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt)…"; \
+		(apt-get update -qq && apt-get install -y -qq gettext >/dev/null) || \
+		{ echo "Could not install gettext: install it (apt-get install gettext) and retry."; exit 1; }; }
+
+messages: install
+	$(RUN_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
+
+run: install messages
+	$(RUN_ENV) $(PY) manage.py migrate --noinput -v 0
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v 0
+	@if $(RUN_ENV) $(PY) manage.py help load_demo >/dev/null 2>&1; then $(RUN_ENV) $(PY) manage.py load_demo; fi
+	@echo "Tsunagu: http://127.0.0.1:8000/  (mail is written to var/mail/; stop with Ctrl-C)"
+	$(RUN_ENV) $(VENV)/bin/honcho start
+
+test: install messages
+	@$(TEST_ENV) $(PY) scripts/check_services.py
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run -v 1
+	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install messages
+	@$(TEST_ENV) $(PY) scripts/check_services.py
+	$(TEST_ENV) $(PY) -m tests.bench.run
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+makemessages: install
+	$(RUN_ENV) $(PY) manage.py makemessages -l ja -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+
+clean:
+	rm -rf var/test var/static

@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.normalize import normalize_email, normalize_kana, normalize_name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str):
+        return self.get(email=normalize_email(username))
+
+
+def _calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Language(models.TextChoices):
+        JA = "ja", "日本語"
+        EN = "en", "English"
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=100)
+    full_name_kana = models.CharField(
+        _("full name (kana)"), max_length=100, blank=True, help_text=_("Used to sort lists of people.")
+    )
+    phone = models.CharField(_("phone number"), max_length=30, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language.choices, default=Language.JA
+    )
+    receive_reminders = models.BooleanField(_("receive reminders and announcements"), default=True)
+    calendar_token = models.CharField(max_length=64, unique=True, default=_calendar_token, editable=False)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["full_name_kana", "email"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+        self.full_name = normalize_name(self.full_name)
+        self.full_name_kana = normalize_kana(self.full_name_kana)
+
+    def save(self, *args, **kwargs) -> None:
+        # Normalise on every save path (admin, services, allauth), not only forms.
+        self.email = normalize_email(self.email)
+        self.full_name = normalize_name(self.full_name)
+        self.full_name_kana = normalize_kana(self.full_name_kana)
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile")
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Municipality")
+        COUNCIL_OF_SOCIAL_WELFARE = "council_of_social_welfare", _("Council of social welfare")
+        SOCIAL_WELFARE_CORPORATION = "social_welfare_corporation", _("Social welfare corporation")
+        NPO = "npo", _("NPO")
+        MEDICAL = "medical", _("Medical institution")
+        GOVERNMENT = "government", _("Government agency")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    name_kana = models.CharField(_("name (kana)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices, default=Kind.OTHER)
+    prefecture = models.CharField(_("prefecture"), max_length=10, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["prefecture", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "name",
+                "prefecture",
+                "parent",
+                name="organization_unique_name_in_parent",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name = normalize_name(self.name)
+        self.name_kana = normalize_kana(self.name_kana)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        """草加市 健康福祉部 福祉政策課 — the path from the top organization."""
+        names = []
+        node: Organization | None = self
+        seen = 0
+        while node is not None and seen < 6:
+            names.append(node.name)
+            node = node.parent
+            seen += 1
+        return " ".join(reversed(names))
+
+    def root(self) -> Organization:
+        node = self
+        while node.parent_id is not None:
+            node = node.parent
+        return node
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ORGANIZER = "organizer", _("Organizer")
+        COORDINATOR = "coordinator", _("Coordinator")
+        REVIEWER = "reviewer", _("Reviewer")
+        MEMBER = "member", _("Member")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint("user", "organization", "role", name="membership_unique_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.organization} ({self.get_role_display()})"

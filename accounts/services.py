@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts import permissions
+from accounts.models import Membership, Organization, User
+from accounts.normalize import normalize_kana, normalize_name
+
+
+def find_or_create_organization(
+    *,
+    name: str,
+    kind: str = Organization.Kind.OTHER,
+    prefecture: str = "",
+    parent: Organization | None = None,
+) -> Organization:
+    name = normalize_name(name)
+    org, _created = Organization.objects.get_or_create(
+        name=name, prefecture=prefecture.strip(), parent=parent, defaults={"kind": kind}
+    )
+    return org
+
+
+@transaction.atomic
+def complete_signup_profile(
+    *,
+    user: User,
+    full_name: str,
+    full_name_kana: str,
+    organization: Organization | None,
+    new_organization_name: str = "",
+    new_organization_kind: str = Organization.Kind.OTHER,
+    new_organization_prefecture: str = "",
+    language: str = "ja",
+) -> User:
+    """Store what the sign-up page asked beyond email and password."""
+    if organization is None:
+        organization = find_or_create_organization(
+            name=new_organization_name,
+            kind=new_organization_kind,
+            prefecture=new_organization_prefecture,
+        )
+    user.full_name = normalize_name(full_name)
+    user.full_name_kana = normalize_kana(full_name_kana)
+    if language in dict(User.Language.choices):
+        user.preferred_language = language
+    user.save()
+    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER)
+    return user
+
+
+def grant_role(*, user: User, organization: Organization, role: str) -> Membership:
+    membership, _ = Membership.objects.get_or_create(user=user, organization=organization, role=role)
+    permissions.forget(user)
+    return membership
+
+
+def primary_organization(user: User) -> Organization | None:
+    """The organization a person registers under: their first membership."""
+    membership = (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("created_at", "id")
+        .first()
+    )
+    return membership.organization if membership else None
+
+
+def update_profile(*, user: User, data: dict) -> User:
+    for field in ("full_name", "full_name_kana", "phone", "preferred_language", "receive_reminders"):
+        if field in data:
+            setattr(user, field, data[field])
+    user.save()
+    return user

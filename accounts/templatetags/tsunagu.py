@@ -1,0 +1,37 @@
+from django import template
+
+from config import dates
+
+register = template.Library()
+
+
+@register.filter
+def jdate(value):
+    return dates.format_date(value)
+
+
+@register.filter
+def jtime(value):
+    return dates.format_time(value)
+
+
+@register.filter
+def jdatetime(value):
+    return dates.format_datetime(value)
+
+
+@register.simple_tag
+def jrange(start, end):
+    return dates.format_range(start, end)
+
+
+@register.filter
+def fiscal_year_label(year):
+    return dates.format_fiscal_year(int(year))
+
+
+@register.filter
+def percent(value, digits=0):
+    if value is None:
+        return "—"
+    return f"{value * 100:.{int(digits)}f}%"

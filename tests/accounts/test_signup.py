@@ -1,0 +1,98 @@
+import email
+import re
+from email import policy
+
+import pytest
+from django.test import override_settings
+
+from accounts.models import Membership, Organization, User
+
+
+def _read_only_mail(folder):
+    files = sorted(folder.glob("*.eml"))
+    assert len(files) == 1, files
+    return email.message_from_bytes(files[0].read_bytes(), policy=policy.default)
+
+
+@pytest.mark.django_db
+def test_signup_verify_from_mail_file_then_login_in_japanese(client, tmp_path, municipality):
+    mail_dir = tmp_path / "mail"
+    with override_settings(EMAIL_BACKEND="config.mail.EmlFileBackend", EMAIL_FILE_PATH=str(mail_dir)):
+        page = client.get("/accounts/signup/")
+        assert page.status_code == 200
+        assert "アカウント" in page.content.decode() or "登録" in page.content.decode()
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "email": "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ",
+                "full_name": "草加　花子",
+                "full_name_kana": "そうか　はなこ",
+                "organization": municipality.pk,
+                "password1": "kyousei-2022-soka",
+                "password2": "kyousei-2022-soka",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()
+        message = _read_only_mail(mail_dir)
+
+    assert message["To"] == "hanako@example.jp"
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", body).group(1)
+
+    user = User.objects.get(email="hanako@example.jp")
+    assert user.full_name == "草加 花子"
+    assert user.full_name_kana == "ソウカ ハナコ"
+    assert Membership.objects.filter(user=user, organization=municipality, role="member").exists()
+
+    anonymous = client.__class__()
+    confirm = anonymous.get(link)
+    assert confirm.status_code == 200
+    assert "確認" in confirm.content.decode()
+    assert anonymous.post(link).status_code == 302
+
+    login = anonymous.post(
+        "/accounts/login/", {"login": "hanako@example.jp", "password": "kyousei-2022-soka"}
+    )
+    assert login.status_code == 302
+    home = anonymous.get("/")
+    assert "草加 花子" in home.content.decode()
+
+
+@pytest.mark.django_db
+def test_signup_with_a_new_organization(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "new@example.jp",
+            "full_name": "新規 太郎",
+            "full_name_kana": "しんき たろう",
+            "new_organization_name": "釧路市 生活福祉事務所",
+            "new_organization_kind": "municipality",
+            "new_organization_prefecture": "北海道",
+            "password1": "kyousei-2022-soka",
+            "password2": "kyousei-2022-soka",
+        },
+    )
+    assert response.status_code == 302
+    org = Organization.objects.get(name="釧路市 生活福祉事務所")
+    assert org.prefecture == "北海道"
+
+
+@pytest.mark.django_db
+def test_signup_errors_are_in_japanese_beside_the_field(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "x@example.jp",
+            "full_name": "",
+            "full_name_kana": "Tanaka",
+            "password1": "kyousei-2022-soka",
+            "password2": "kyousei-2022-soka",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "ひらがなかカタカナ" in html
+    assert "所属を選ぶか" in html
+    assert 'id="id_full_name_kana_error"' in html
+    assert not User.objects.filter(email="x@example.jp").exists()

@@ -1,0 +1,113 @@
+"""Personas shared by every test: who uses the platform, as fixtures."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import Membership, Organization
+from tests.factories import OrganizationFactory, person
+
+Role = Membership.Role
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Rate-limit counters live in the cache (Redis in the tests); start each test clean.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def municipality(db) -> Organization:
+    return OrganizationFactory(name="草加市", prefecture="埼玉県")
+
+
+@pytest.fixture
+def other_municipality(db) -> Organization:
+    return OrganizationFactory(name="苫小牧市", prefecture="北海道")
+
+
+@pytest.fixture
+def sponsor(db) -> Organization:
+    return OrganizationFactory(
+        name="社会福祉法人ゆうゆう", prefecture="北海道", kind=Organization.Kind.SOCIAL_WELFARE_CORPORATION
+    )
+
+
+@pytest.fixture
+def organizer(municipality):
+    return person(
+        role=Role.ORGANIZER,
+        organization=municipality,
+        full_name="草加 太郎",
+        full_name_kana="ソウカ タロウ",
+        email="organizer@example.jp",
+    )
+
+
+@pytest.fixture
+def coordinator(municipality):
+    return person(
+        role=Role.COORDINATOR,
+        organization=municipality,
+        full_name="取纏 花子",
+        full_name_kana="トリマトメ ハナコ",
+        email="coordinator@example.jp",
+    )
+
+
+@pytest.fixture
+def participant(municipality):
+    return person(
+        role=Role.MEMBER,
+        organization=municipality,
+        full_name="参加 一郎",
+        full_name_kana="サンカ イチロウ",
+        email="participant@example.jp",
+    )
+
+
+@pytest.fixture
+def outsider(other_municipality):
+    return person(
+        role=Role.MEMBER,
+        organization=other_municipality,
+        full_name="外部 次郎",
+        full_name_kana="ガイブ ジロウ",
+        email="outsider@example.jp",
+    )
+
+
+@pytest.fixture
+def other_organizer(other_municipality):
+    return person(
+        role=Role.ORGANIZER,
+        organization=other_municipality,
+        full_name="苫小牧 三郎",
+        full_name_kana="トマコマイ サブロウ",
+        email="other-organizer@example.jp",
+    )
+
+
+@pytest.fixture
+def other_coordinator(other_municipality):
+    return person(
+        role=Role.COORDINATOR,
+        organization=other_municipality,
+        full_name="苫小牧 四郎",
+        full_name_kana="トマコマイ シロウ",
+        email="other-coordinator@example.jp",
+    )
+
+
+@pytest.fixture
+def reviewer(sponsor):
+    return person(
+        role=Role.REVIEWER,
+        organization=sponsor,
+        full_name="優友 審査",
+        full_name_kana="ユウユウ シンサ",
+        email="reviewer@example.jp",
+    )
