@@ -38,7 +38,7 @@ run: install messages
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	@if $(RUN_ENV) $(PY) manage.py help load_demo >/dev/null 2>&1; then $(RUN_ENV) $(PY) manage.py load_demo; fi
 	@echo "Tsunagu: http://127.0.0.1:8000/  (mail is written to var/mail/; stop with Ctrl-C)"
-	$(RUN_ENV) $(VENV)/bin/honcho start
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(RUN_ENV) $(VENV)/bin/honcho start
 
 test: install messages
 	@$(TEST_ENV) $(PY) scripts/check_services.py
