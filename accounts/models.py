@@ -128,13 +128,20 @@ class Organization(models.Model):
         verbose_name_plural = _("organizations")
         ordering = ["prefecture", "name"]
         constraints = [
+            # Two partial constraints rather than nulls_distinct=False, which SQLite lacks.
             models.UniqueConstraint(
                 "name",
                 "prefecture",
                 "parent",
                 name="organization_unique_name_in_parent",
-                nulls_distinct=False,
-            )
+                condition=models.Q(parent__isnull=False),
+            ),
+            models.UniqueConstraint(
+                "name",
+                "prefecture",
+                name="organization_unique_top_level_name",
+                condition=models.Q(parent__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

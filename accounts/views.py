@@ -12,14 +12,9 @@ from accounts.forms import ProfileForm
 
 
 def home(request):
-    upcoming = []
-    try:
-        from events.selectors import upcoming_events
-    except ImportError:  # the events app brings its own list
-        pass
-    else:
-        upcoming = upcoming_events(limit=5)
-    return render(request, "home.html", {"upcoming": upcoming})
+    from events.selectors import upcoming_events
+
+    return render(request, "home.html", {"upcoming": upcoming_events(limit=6)})
 
 
 @login_required

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
+    path("events/", include("events.urls")),
     path("admin/", admin.site.urls),
 ]
 

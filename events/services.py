@@ -1,0 +1,465 @@
+"""Registration and event rules. Each public function is one transaction.
+
+Capacity is guarded by locking the event row (select_for_update) and counting
+confirmed registrations from rows, so two requests for the last seat are serialised
+by PostgreSQL and the second one lands on the waitlist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+from accounts.models import Organization, User
+from accounts.services import primary_organization
+from events import domain
+from events.models import Event, ParticipatingOrganization, ProgramItem, Registration, TransitionError
+
+Status = Registration.Status
+
+
+class RegistrationError(Exception):
+    """Refused registration; str(error) is a message for the person, in their language."""
+
+
+class PermissionDenied(Exception):
+    pass
+
+
+_WINDOW_MESSAGES = {
+    "not_yet": lambda e: _("Registration opens on %(date)s.") % {"date": _fmt(e.registration_opens_at)},
+    "closed": lambda e: _("Registration for this event has closed."),
+    "cancelled": lambda e: _("This event has been cancelled."),
+    "finished": lambda e: _("This event has already taken place."),
+    "draft": lambda e: _("This event is not open for registration."),
+}
+
+
+def _fmt(value: datetime | None) -> str:
+    from config.dates import format_datetime
+
+    return format_datetime(value)
+
+
+def _lock_event(event_id: int) -> Event:
+    return Event.objects.select_for_update().get(pk=event_id)
+
+
+def confirmed_count(event: Event) -> int:
+    return Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
+
+
+def seats_left(event: Event) -> int | None:
+    if event.capacity is None:
+        return None
+    return max(event.capacity - confirmed_count(event), 0)
+
+
+def _has_seat(event: Event) -> bool:
+    return event.capacity is None or confirmed_count(event) < event.capacity
+
+
+# --- registering -------------------------------------------------------------------------
+
+
+def register(
+    event: Event,
+    user: User,
+    *,
+    registered_by: User | None = None,
+    organization: Organization | None = None,
+    now: datetime | None = None,
+) -> Registration:
+    """Register a person: confirmed, waitlisted or (approval mode) requested."""
+    with transaction.atomic():
+        locked = _lock_event(event.pk)
+        state = locked.registration_window_state(now)
+        if state != "open":
+            raise RegistrationError(_WINDOW_MESSAGES[state](locked))
+        if Registration.objects.filter(event=locked, user=user, status__in=Registration.ACTIVE).exists():
+            raise RegistrationError(_("You are already registered for this event."))
+        if locked.requires_approval:
+            status = Status.REQUESTED
+        elif _has_seat(locked):
+            status = Status.CONFIRMED
+        else:
+            status = Status.WAITLISTED
+        try:
+            with transaction.atomic():
+                registration = Registration.objects.create(
+                    event=locked,
+                    user=user,
+                    status=status,
+                    organization=organization or primary_organization(user),
+                    registered_by=registered_by if registered_by and registered_by != user else None,
+                    confirmed_at=timezone.now() if status == Status.CONFIRMED else None,
+                )
+        except IntegrityError:
+            # The partial unique index caught a second active registration.
+            raise RegistrationError(_("You are already registered for this event.")) from None
+        domain.emit(
+            {
+                Status.CONFIRMED: domain.REGISTRATION_CONFIRMED,
+                Status.WAITLISTED: domain.REGISTRATION_WAITLISTED,
+                Status.REQUESTED: domain.REGISTRATION_REQUESTED,
+            }[status],
+            registration=registration,
+        )
+        return registration
+
+
+def _promote_waitlisted(event: Event) -> list[Registration]:
+    """Fill free seats from the waitlist in arrival order (caller holds the event lock)."""
+    promoted = []
+    while _has_seat(event):
+        nxt = (
+            Registration.objects.filter(event=event, status=Status.WAITLISTED)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if nxt is None:
+            break
+        nxt.move_to(Status.CONFIRMED)
+        nxt.save(update_fields=["status", "confirmed_at", "updated_at"])
+        domain.emit(domain.REGISTRATION_PROMOTED, registration=nxt)
+        promoted.append(nxt)
+    return promoted
+
+
+def cancel_registration(registration: Registration, *, by: User) -> Registration:
+    """The registrant, their coordinator or an organizer cancels; a waitlisted person moves up."""
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Status.CANCELLED:
+            return registration
+        if not can_change_registration(by, registration):
+            raise PermissionDenied
+        if event.status in (Event.Status.COMPLETED,) or event.ends_at <= timezone.now():
+            raise RegistrationError(_("This event has already taken place."))
+        registration.move_to(Status.CANCELLED)
+        registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        domain.emit(domain.REGISTRATION_CANCELLED, registration=registration)
+        _promote_waitlisted(event)
+        return registration
+
+
+def approve(registration: Registration, *, by: User) -> Registration:
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        _require_manager(by, event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Status.CONFIRMED:
+            return registration
+        if not _has_seat(event):
+            raise RegistrationError(
+                _("The event is full. Move the request to the waitlist or raise the capacity.")
+            )
+        registration.move_to(Status.CONFIRMED)
+        registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+        domain.emit(domain.REGISTRATION_CONFIRMED, registration=registration)
+        return registration
+
+
+def waitlist(registration: Registration, *, by: User) -> Registration:
+    """An organizer moves a pending request to the waitlist (the event is full)."""
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        _require_manager(by, event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Status.WAITLISTED:
+            return registration
+        registration.move_to(Status.WAITLISTED)
+        registration.save(update_fields=["status", "updated_at"])
+        domain.emit(domain.REGISTRATION_WAITLISTED, registration=registration)
+        return registration
+
+
+def decline(registration: Registration, *, by: User) -> Registration:
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        _require_manager(by, event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Status.DECLINED:
+            return registration
+        was_confirmed = registration.status == Status.CONFIRMED
+        registration.move_to(Status.DECLINED)
+        registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        domain.emit(domain.REGISTRATION_DECLINED, registration=registration)
+        if was_confirmed:
+            _promote_waitlisted(event)
+        return registration
+
+
+def promote(registration: Registration, *, by: User) -> Registration:
+    """An organizer moves one waitlisted person up, out of turn, if a seat is free."""
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        _require_manager(by, event)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Status.CONFIRMED:
+            return registration
+        if not _has_seat(event):
+            raise RegistrationError(
+                _("The event is full. Raise the capacity to move someone from the waitlist.")
+            )
+        registration.move_to(Status.CONFIRMED)
+        registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+        domain.emit(domain.REGISTRATION_PROMOTED, registration=registration)
+        return registration
+
+
+@dataclass
+class BulkResult:
+    registered: list[Registration]
+    invited: list[User]
+    refused: list[tuple[str, str]]  # (person, reason)
+
+
+def bulk_register(
+    event: Event,
+    *,
+    coordinator: User,
+    organization: Organization,
+    members: Iterable[User] = (),
+    new_people: Iterable[tuple[str, str]] = (),
+) -> BulkResult:
+    """A coordinator registers staff of their own organization.
+
+    New people (name, email) get an account without a usable password and an
+    invitation to set one; each registration follows the same rules as self sign-up.
+    """
+    from accounts.services import invite_member
+
+    if not permissions.can_coordinate_people_of(coordinator, organization.pk):
+        raise PermissionDenied
+    result = BulkResult(registered=[], invited=[], refused=[])
+    people: list[User] = list(members)
+    for name, email in new_people:
+        user, created = invite_member(
+            full_name=name, email=email, organization=organization, invited_by=coordinator
+        )
+        if created:
+            result.invited.append(user)
+        people.append(user)
+    allowed = permissions.coordinator_org_ids(coordinator) | (
+        {organization.pk} if permissions.is_staff(coordinator) else set()
+    )
+    for user in people:
+        if not user.memberships.filter(organization_id__in=allowed).exists():
+            result.refused.append((str(user), _("Not a member of your organization.")))
+            continue
+        try:
+            result.registered.append(
+                register(event, user, registered_by=coordinator, organization=organization)
+            )
+        except RegistrationError as error:
+            result.refused.append((str(user), str(error)))
+    return result
+
+
+# --- organizer actions on events -------------------------------------------------------
+
+
+def can_manage_event(user: User, event: Event) -> bool:
+    host_ids = [org.pk for org in event.hosts.all()]
+    return permissions.can_manage_for(user, host_ids)
+
+
+def can_view_registrations(user: User, event: Event) -> bool:
+    return can_manage_event(user, event) or permissions.can_read_across_organizations(user)
+
+
+def can_change_registration(user: User, registration: Registration) -> bool:
+    if registration.user_id == user.pk:
+        return True
+    if permissions.can_coordinate_people_of(user, registration.organization_id):
+        return True
+    return can_manage_event(user, registration.event)
+
+
+def _require_manager(user: User, event: Event) -> None:
+    if not can_manage_event(user, event):
+        raise PermissionDenied
+
+
+def create_event(*, by: User, data: dict, hosts: Iterable[Organization], speakers=()) -> Event:
+    with transaction.atomic():
+        event = Event(**data, created_by=by)
+        event.full_clean(exclude=["hosts", "speakers"])
+        event.save()
+        event.hosts.set(hosts)
+        if speakers:
+            event.speakers.set(speakers)
+        if not permissions.can_manage_for(by, [h.pk for h in event.hosts.all()]):
+            raise PermissionDenied
+        return event
+
+
+def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=None) -> dict:
+    """Save changes; time, place or join URL changes bump the revision and notify registrants."""
+    with transaction.atomic():
+        locked = _lock_event(event.pk)
+        _require_manager(by, locked)
+        changes = {}
+        for field, value in data.items():
+            old = getattr(locked, field)
+            if old != value:
+                changes[field] = (old, value)
+                setattr(locked, field, value)
+        locked.full_clean(exclude=["hosts", "speakers"])
+        relevant = {f: v for f, v in changes.items() if f in Event.REVISION_FIELDS}
+        if relevant and locked.status != Event.Status.DRAFT:
+            locked.revision += 1
+        locked.save()
+        if hosts is not None:
+            locked.hosts.set(hosts)
+        if speakers is not None:
+            locked.speakers.set(speakers)
+        if relevant and locked.status == Event.Status.PUBLISHED:
+            domain.emit(domain.EVENT_CHANGED, event=locked, changes=relevant)
+        event.__dict__.update(locked.__dict__)
+        return changes
+
+
+def publish_event(event: Event, *, by: User) -> Event:
+    with transaction.atomic():
+        locked = _lock_event(event.pk)
+        _require_manager(by, locked)
+        if locked.status == Event.Status.PUBLISHED:
+            return locked
+        locked.publish()
+        locked.save(update_fields=["status", "updated_at"])
+        domain.emit(domain.EVENT_PUBLISHED, event=locked)
+        return locked
+
+
+def cancel_event(event: Event, *, by: User, reason: str) -> Event:
+    with transaction.atomic():
+        locked = _lock_event(event.pk)
+        _require_manager(by, locked)
+        if locked.status == Event.Status.CANCELLED:
+            return locked
+        locked.cancel(reason)
+        locked.revision += 1
+        locked.save(update_fields=["status", "cancel_reason", "cancelled_at", "revision", "updated_at"])
+        domain.emit(domain.EVENT_CANCELLED, event=locked)
+        return locked
+
+
+def complete_event(event: Event, *, by: User | None = None) -> Event:
+    with transaction.atomic():
+        locked = _lock_event(event.pk)
+        if by is not None:
+            _require_manager(by, locked)
+        if locked.status != Event.Status.COMPLETED:
+            locked.complete()
+            locked.save(update_fields=["status", "updated_at"])
+        return locked
+
+
+def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at: datetime) -> Event:
+    """第N+1回: same settings and program, new dates, a draft to edit."""
+    with transaction.atomic():
+        _require_manager(by, event)
+        shift = starts_at - event.starts_at
+        number = None
+        if event.series_id:
+            last = (
+                Event.objects.filter(series_id=event.series_id)
+                .order_by("-number")
+                .values_list("number", flat=True)
+                .first()
+            )
+            number = (last or 0) + 1
+        copy = Event.objects.create(
+            series=event.series,
+            number=number,
+            title=event.title,
+            kind=event.kind,
+            attendance_mode=event.attendance_mode,
+            description=event.description,
+            audience=event.audience,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            doors_open_at=event.doors_open_at + shift if event.doors_open_at else None,
+            venue_name=event.venue_name,
+            venue_address=event.venue_address,
+            online_url=event.online_url,
+            online_meeting_id=event.online_meeting_id,
+            online_passcode=event.online_passcode,
+            capacity=event.capacity,
+            requires_approval=event.requires_approval,
+            registration_opens_at=event.registration_opens_at + shift
+            if event.registration_opens_at
+            else None,
+            registration_closes_at=event.registration_closes_at + shift
+            if event.registration_closes_at
+            else None,
+            created_by=by,
+        )
+        copy.hosts.set(event.hosts.all())
+        copy.speakers.set(event.speakers.all())
+        for item in event.program_items.prefetch_related("speakers"):
+            new = ProgramItem.objects.create(
+                event=copy,
+                starts_at=item.starts_at,
+                ends_at=item.ends_at,
+                title=item.title,
+                details=item.details,
+                order=item.order,
+            )
+            new.speakers.set(item.speakers.all())
+        for po in event.participating_organizations.all():
+            ParticipatingOrganization.objects.create(
+                event=copy, organization=po.organization, departments=po.departments, order=po.order
+            )
+        return copy
+
+
+def snapshot_deadline_counts(*, now: datetime | None = None) -> int:
+    """Keep 参加者数 ※申込時点 for every event whose registration has closed."""
+    now = now or timezone.now()
+    done = 0
+    due = Event.objects.filter(count_at_deadline__isnull=True).exclude(status=Event.Status.DRAFT)
+    for event_id in due.filter(registration_closes_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            event = _lock_event(event_id)
+            if event.count_at_deadline is None:
+                event.count_at_deadline = (
+                    confirmed_count(event) + event.registrations.filter(status=Status.REQUESTED).count()
+                )
+                event.save(update_fields=["count_at_deadline"])
+                done += 1
+    return done
+
+
+def registration_count_as_of_deadline(event: Event) -> int:
+    if event.count_at_deadline is not None:
+        return event.count_at_deadline
+    return Registration.objects.filter(event=event, status__in=[Status.CONFIRMED, Status.REQUESTED]).count()
+
+
+__all__ = [
+    "PermissionDenied",
+    "RegistrationError",
+    "TransitionError",
+    "approve",
+    "bulk_register",
+    "cancel_event",
+    "cancel_registration",
+    "copy_as_next_session",
+    "create_event",
+    "decline",
+    "promote",
+    "publish_event",
+    "register",
+    "snapshot_deadline_counts",
+    "update_event",
+]
