@@ -77,41 +77,44 @@ def register(
     now: datetime | None = None,
 ) -> Registration:
     """Register a person: confirmed, waitlisted or (approval mode) requested."""
-    with transaction.atomic():
-        locked = _lock_event(event.pk)
-        state = locked.registration_window_state(now)
-        if state != "open":
-            raise RegistrationError(_WINDOW_MESSAGES[state](locked))
-        if Registration.objects.filter(event=locked, user=user, status__in=Registration.ACTIVE).exists():
-            raise RegistrationError(_("You are already registered for this event."))
-        if locked.requires_approval:
-            status = Status.REQUESTED
-        elif _has_seat(locked):
-            status = Status.CONFIRMED
-        else:
-            status = Status.WAITLISTED
-        try:
-            with transaction.atomic():
-                registration = Registration.objects.create(
-                    event=locked,
-                    user=user,
-                    status=status,
-                    organization=organization or primary_organization(user),
-                    registered_by=registered_by if registered_by and registered_by != user else None,
-                    confirmed_at=timezone.now() if status == Status.CONFIRMED else None,
-                )
-        except IntegrityError:
-            # The partial unique index caught a second active registration.
-            raise RegistrationError(_("You are already registered for this event.")) from None
-        domain.emit(
-            {
-                Status.CONFIRMED: domain.REGISTRATION_CONFIRMED,
-                Status.WAITLISTED: domain.REGISTRATION_WAITLISTED,
-                Status.REQUESTED: domain.REGISTRATION_REQUESTED,
-            }[status],
-            registration=registration,
-        )
-        return registration
+    # Reads that need no lock happen first, so the event row is held only for the
+    # count-and-insert that decides the seat.
+    organization = organization or primary_organization(user)
+    if Registration.objects.filter(event_id=event.pk, user=user, status__in=Registration.ACTIVE).exists():
+        raise RegistrationError(_("You are already registered for this event."))
+    try:
+        with transaction.atomic():
+            locked = _lock_event(event.pk)
+            state = locked.registration_window_state(now)
+            if state != "open":
+                raise RegistrationError(_WINDOW_MESSAGES[state](locked))
+            if locked.requires_approval:
+                status = Status.REQUESTED
+            elif _has_seat(locked):
+                status = Status.CONFIRMED
+            else:
+                status = Status.WAITLISTED
+            registration = Registration.objects.create(
+                event=locked,
+                user=user,
+                status=status,
+                organization=organization,
+                registered_by=registered_by if registered_by and registered_by != user else None,
+                confirmed_at=timezone.now() if status == Status.CONFIRMED else None,
+            )
+            domain.emit(
+                {
+                    Status.CONFIRMED: domain.REGISTRATION_CONFIRMED,
+                    Status.WAITLISTED: domain.REGISTRATION_WAITLISTED,
+                    Status.REQUESTED: domain.REGISTRATION_REQUESTED,
+                }[status],
+                registration=registration,
+            )
+            return registration
+    except IntegrityError:
+        # A racing double submit: the partial unique index refused the second row and
+        # the whole transaction rolled back.
+        raise RegistrationError(_("You are already registered for this event.")) from None
 
 
 def _promote_waitlisted(event: Event) -> list[Registration]:
