@@ -148,7 +148,7 @@ def test_access_matrix(client, world, name, kind, method):
 
 @pytest.mark.django_db
 def test_join_url_only_for_confirmed_registrants_and_organizers(client, world):
-    event, registration, people = world
+    event, _registration, people = world
     for persona in ("anonymous", "participant", "outsider", "reviewer", "other_organizer"):
         client.logout()
         if people[persona]:
@@ -160,7 +160,7 @@ def test_join_url_only_for_confirmed_registrants_and_organizers(client, world):
 
 @pytest.mark.django_db
 def test_reviewer_reads_registrations_but_has_no_actions(client, world):
-    event, registration, people = world
+    event, _registration, people = world
     client.force_login(people["reviewer"])
     html = client.get(reverse("events:registrations", args=[event.pk])).content.decode()
     assert people["participant"].full_name in html
