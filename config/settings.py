@@ -263,5 +263,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
 }
 
+# Pre-work sheets and questionnaires (surveys app).
+SURVEYS_MAX_UPLOAD_MB = env.int("SURVEYS_MAX_UPLOAD_MB", 20, minimum=1)
+# Anonymous questionnaires never show a breakdown for a group smaller than this.
+SURVEYS_MIN_GROUP_SIZE = env.int("SURVEYS_MIN_GROUP_SIZE", 3, minimum=1)
+SURVEYS_TOKEN_MAX_AGE_DAYS = env.int("SURVEYS_TOKEN_MAX_AGE_DAYS", 60, minimum=1)
+SURVEYS_AGGREGATE_DEBOUNCE_SECONDS = env.int("SURVEYS_AGGREGATE_DEBOUNCE_SECONDS", 10, minimum=0)
+
 TSUNAGU_DEMO_PASSWORD = "tsunagu-demo-2022"
 TSUNAGU_BRAND = _("Tsunagu")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("events/", include("events.urls")),
+    path("forms/", include("surveys.urls")),
     path("admin/", admin.site.urls),
 ]
 
