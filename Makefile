@@ -24,11 +24,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP) system-deps
 
-# gettext's msgfmt compiles the translations; Debian's package if it is missing.
+# Debian packages: gettext (translations), Japanese fonts and Pango (PDF exports).
 system-deps:
-	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt)…"; \
-		(apt-get update -qq && apt-get install -y -qq gettext >/dev/null) || \
-		{ echo "Could not install gettext: install it (apt-get install gettext) and retry."; exit 1; }; }
+	@bash scripts/system_deps.sh
 
 messages: install
 	$(RUN_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0

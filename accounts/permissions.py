@@ -104,3 +104,14 @@ def can_coordinate_people_of(user: User, organization_id: int | None) -> bool:
     if organization_id is None:
         return False
     return is_staff(user) or organization_id in coordinator_org_ids(user)
+
+
+def can_write_engagement_of(user: User, organization_id: int | None) -> bool:
+    """Organizers and coordinators of a municipality, or of one of its departments,
+    write its yearly engagement record (reports.Engagement)."""
+    if organization_id is None or not (user and user.is_authenticated):
+        return False
+    if is_staff(user):
+        return True
+    ids = organizer_org_ids(user) | coordinator_org_ids(user)
+    return bool(ids) and bool(ids & _descendant_ids([organization_id]))

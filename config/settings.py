@@ -226,13 +226,14 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
 else:
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "results"):
+    for _sub in ("queue", "processed", "results", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", f"file://{_broker_dir / 'results'}")
@@ -254,7 +255,21 @@ CELERY_TASK_ROUTES = {
     "events.*": {"queue": "default"},
     "accounts.*": {"queue": "default"},
 }
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Mail due now, retries whose backoff ended, rows whose worker died (expired lease).
+    "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 60.0},
+    # Safety net for reminders, plus pre-work and questionnaire mails.
+    "notifications-schedule-reminders": {"task": "notifications.schedule_reminders", "schedule": 900.0},
+    "events-snapshot-deadline-counts": {"task": "events.snapshot_deadline_counts", "schedule": 300.0},
+    "events-complete-finished": {"task": "events.complete_finished_events", "schedule": 600.0},
+}
+
+# Outbox delivery (notifications app).
+NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", 600, minimum=30)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", 8, minimum=1)
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", 200, minimum=1)
+NOTIFICATIONS_BACKOFF_SECONDS = env.int("NOTIFICATIONS_BACKOFF_SECONDS", 60, minimum=1)
+NOTIFICATIONS_BACKOFF_CAP_SECONDS = env.int("NOTIFICATIONS_BACKOFF_CAP_SECONDS", 3600, minimum=1)
 
 LOGGING = {
     "version": 1,
@@ -272,3 +287,12 @@ SURVEYS_AGGREGATE_DEBOUNCE_SECONDS = env.int("SURVEYS_AGGREGATE_DEBOUNCE_SECONDS
 
 TSUNAGU_DEMO_PASSWORD = "tsunagu-demo-2022"
 TSUNAGU_BRAND = _("Tsunagu")
+
+# Share of the session (ends_at − starts_at) a Zoom participant must stay to count as
+# 出席; below it they are recorded as 途中退出 (left early).
+try:
+    ATTENDANCE_MIN_RATIO = float(env.str("ATTENDANCE_MIN_RATIO", "0.8"))
+except ValueError:
+    raise ImproperlyConfigured("ATTENDANCE_MIN_RATIO must be a number such as 0.8.") from None
+if not 0 < ATTENDANCE_MIN_RATIO <= 1:
+    raise ImproperlyConfigured("ATTENDANCE_MIN_RATIO must be greater than 0 and at most 1.")

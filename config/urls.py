@@ -14,6 +14,8 @@ urlpatterns = [
     path("me/", include("accounts.urls")),
     path("events/", include("events.urls")),
     path("forms/", include("surveys.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

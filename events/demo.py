@@ -22,9 +22,10 @@ Kind = Organization.Kind
 TZ = timezone.get_default_timezone()
 
 DEMO_LOGINS = [
-    # email, name, kana, organization key, role
-    ("organizer@example.jp", "福祉 政子", "フクシ マサコ", "soka_policy", Role.ORGANIZER),
-    ("organizer-tomakomai@example.jp", "苫 小太郎", "トマ コタロウ", "tomakomai_general", Role.ORGANIZER),
+    # email, name, kana, organization key, role. Organizers hold their role at the city,
+    # which reaches down to its departments; they also belong to their own section.
+    ("organizer@example.jp", "福祉 政子", "フクシ マサコ", "soka", Role.ORGANIZER),
+    ("organizer-tomakomai@example.jp", "苫 小太郎", "トマ コタロウ", "tomakomai", Role.ORGANIZER),
     ("organizer-yuyu@example.jp", "大原 事務局", "オオハラ ジムキョク", "yuyu", Role.ORGANIZER),
     ("coordinator@example.jp", "取纏 花子", "トリマトメ ハナコ", "soka_csw", Role.COORDINATOR),
     ("reviewer@example.jp", "優友 審査", "ユウユウ シンサ", "yuyu", Role.REVIEWER),
@@ -219,6 +220,8 @@ def load(stdout=None) -> dict:
     orgs = organizations()
     password = settings.TSUNAGU_DEMO_PASSWORD
     logins = [_user(e, n, k, orgs[o], r, password=password) for e, n, k, o, r in DEMO_LOGINS]
+    for login, section in ((logins[0], "soka_policy"), (logins[1], "tomakomai_general")):
+        Membership.objects.get_or_create(user=login, organization=orgs[section], role=Role.MEMBER)
     crowd = people(orgs)
     participant = logins[-1]
 

@@ -1,0 +1,34 @@
+"""Domain events → outbox rows, inside the transaction that emitted them."""
+
+from __future__ import annotations
+
+from events import domain
+from notifications import services
+from notifications.models import Outbox
+
+Kind = Outbox.Kind
+
+
+def on_domain_event(sender, name: str, **payload) -> None:
+    registration = payload.get("registration")
+    event = payload.get("event")
+    if name in (domain.REGISTRATION_CONFIRMED, domain.REGISTRATION_PROMOTED):
+        kind = (
+            Kind.REGISTRATION_CONFIRMED
+            if name == domain.REGISTRATION_CONFIRMED
+            else Kind.REGISTRATION_PROMOTED
+        )
+        services.registration_message(registration, kind)
+        services.schedule_reminders(registration.event, [registration])
+    elif name == domain.REGISTRATION_REQUESTED:
+        services.registration_message(registration, Kind.REGISTRATION_REQUESTED)
+    elif name == domain.REGISTRATION_WAITLISTED:
+        services.registration_message(registration, Kind.REGISTRATION_WAITLISTED)
+    elif name == domain.REGISTRATION_CANCELLED:
+        services.registration_ended(registration, Kind.REGISTRATION_CANCELLED)
+    elif name == domain.REGISTRATION_DECLINED:
+        services.registration_ended(registration, Kind.REGISTRATION_DECLINED)
+    elif name == domain.EVENT_CHANGED:
+        services.event_changed(event, payload.get("changes") or {})
+    elif name == domain.EVENT_CANCELLED:
+        services.event_cancelled(event)

@@ -1,0 +1,45 @@
+"""Celery tasks: they take ids, re-read the rows and are safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from notifications import delivery, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="notifications.send_outbox_message", ignore_result=True)
+def send_outbox_message(message_id: int) -> str:
+    """Send one row after the commit that wrote it; a no-op if another worker has it."""
+    result = delivery.send_one(message_id)
+    if result.sent:
+        return "sent"
+    if result.retrying or result.failed:
+        return "failed"
+    return "skipped"
+
+
+@shared_task(name="notifications.dispatch_due", ignore_result=True)
+def dispatch_due() -> int:
+    """Every minute: what is due (reminders, retries) or stuck (expired lease)."""
+    result = delivery.dispatch_due()
+    if result.sent or result.failed or result.retrying:
+        logger.info(
+            "outbox: %s sent, %s retrying, %s failed, %s withdrawn",
+            len(result.sent),
+            len(result.retrying),
+            len(result.failed),
+            len(result.withdrawn),
+        )
+    return len(result.sent)
+
+
+@shared_task(name="notifications.schedule_reminders", ignore_result=True)
+def schedule_reminders() -> int:
+    """The safety net for reminders, and the pre-work and questionnaire mails."""
+    from notifications.surveys_bridge import survey_mails
+
+    return services.reconcile_reminders() + survey_mails()

@@ -1,0 +1,163 @@
+"""What the sponsor reads: each municipality's engagement per fiscal year, and the
+Zoom participant reports that fed attendance.
+
+The Zoom import rows live here rather than in `events` because they are a record of
+evidence (which line of which report made whom present), read back on the review
+list and in reports; the attendance itself stays on `events.Registration`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+from config.dates import format_fiscal_year
+
+
+class Engagement(models.Model):
+    """One municipality's 取り組み for one 年度: the casebook's 現状認識 table, goals,
+    concrete activities, outcomes and next steps."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="engagements",
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    department = models.TextField(_("department responsible for community welfare"), blank=True)
+    trigger = models.TextField(_("what started the effort"), blank=True)
+    history = models.TextField(_("history of the moves towards an inclusive community"), blank=True)
+    awareness = models.TextField(_("interest and awareness among those involved"), blank=True)
+    vision = models.TextField(_("what the municipality wants to achieve"), blank=True)
+    other_outcomes = models.TextField(_("other outcomes"), blank=True)
+    challenges = models.TextField(_("challenges ahead"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        ordering = ["-fiscal_year", "organization__prefecture", "organization__name"]
+        constraints = [
+            models.UniqueConstraint("organization", "fiscal_year", name="engagement_one_per_org_and_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {format_fiscal_year(self.fiscal_year)}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:municipality", args=[self.fiscal_year, self.organization_id])
+
+
+class Goal(models.Model):
+    """今年度末の目標, with the 得られた成果 written against it at the year's end."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="goals")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.TextField(_("goal for the end of the fiscal year"))
+    outcome = models.TextField(_("outcomes achieved"), blank=True, help_text=_("One point per line."))
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def outcome_lines(self) -> list[str]:
+        return [line.strip() for line in self.outcome.splitlines() if line.strip()]
+
+
+class Activity(models.Model):
+    """具体的な取り組み事項, tied to the series and events that carried it out."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="activities")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("concrete activity"), max_length=300)
+    series = models.ManyToManyField(
+        "events.EventSeries", verbose_name=_("series"), blank=True, related_name="engagement_activities"
+    )
+    events = models.ManyToManyField(
+        "events.Event", verbose_name=_("events"), blank=True, related_name="engagement_activities"
+    )
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ZoomImport(models.Model):
+    """One uploaded Zoom participant report. The file's SHA-256 makes a re-upload a no-op."""
+
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="zoom_imports")
+    sha256 = models.CharField(max_length=64)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Zoom report import")
+        verbose_name_plural = _("Zoom report imports")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint("event", "sha256", name="zoom_import_unique_file_per_event")]
+
+    def __str__(self) -> str:
+        return self.filename or self.sha256[:12]
+
+
+class ZoomImportRow(models.Model):
+    """One person in a report: their lines (rejoins) summed into minutes."""
+
+    class State(models.TextChoices):
+        MATCHED = "matched", _("Matched automatically")
+        UNMATCHED = "unmatched", _("Needs review")
+        LINKED = "linked", _("Linked by an organizer")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    zoom_import = models.ForeignKey(ZoomImport, on_delete=models.CASCADE, related_name="rows")
+    name = models.CharField(_("name in Zoom"), max_length=300)
+    email = models.CharField(_("email in Zoom"), max_length=254, blank=True)
+    minutes = models.PositiveIntegerField(_("minutes"))
+    sessions = models.PositiveSmallIntegerField(_("times joined"), default=1)
+    first_joined_at = models.DateTimeField(_("first joined"), null=True, blank=True)
+    last_left_at = models.DateTimeField(_("last left"), null=True, blank=True)
+    guest = models.BooleanField(_("guest"), default=False)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices)
+    registration = models.ForeignKey(
+        "events.Registration",
+        verbose_name=_("registration"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="zoom_rows",
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Zoom report row")
+        verbose_name_plural = _("Zoom report rows")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["zoom_import", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.minutes})"
