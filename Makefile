@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/1)
 TEST_ENV := DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) EMAIL_URL=memory:// \
 	TSUNAGU_VAR_DIR=$(CURDIR)/var/test SECRET_KEY=test-only-not-secret
 
-.PHONY: run test bench install lint format messages clean system-deps
+.PHONY: run test bench install lint format messages clean system-deps browser-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ install: $(STAMP) system-deps
 system-deps:
 	@bash scripts/system_deps.sh
 
+# The browser, accessibility and HTML checks (tests/e2e): Debian's Chromium, Japanese fonts,
+# Java, and axe-core + the Nu HTML Checker from npm into node_modules/ (package-lock.json).
+browser-deps:
+	@bash scripts/e2e_deps.sh
+
 messages: install
 	$(RUN_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0
 
@@ -38,7 +43,7 @@ run: install messages
 	@echo "Tsunagu: http://127.0.0.1:8000/  (mail is written to var/mail/; stop with Ctrl-C)"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(RUN_ENV) $(VENV)/bin/honcho start
 
-test: install messages
+test: install messages browser-deps
 	@$(TEST_ENV) $(PY) scripts/check_services.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -767,6 +767,7 @@ def results_page(request, pk: int, event_id: int):
     summary = Summary.objects.filter(form=form, event=event).first()
     context = results.build(form, summary, structure)
     context["rate"] = results.response_rate(form, event, context["responses"])
+    context["can_recalculate"] = services.can_manage_form(request.user, form)
     # Free text: listed and searchable, a page at a time.
     query = (request.GET.get("q") or "").strip()[:100]
     text_ids = [q.pk for q in structure.questions.values() if q.is_text]
@@ -804,7 +805,7 @@ def refresh(request, pk: int, event_id: int):
     """On demand: recompute now (the organizer is waiting for it)."""
     form = _form(pk)
     event = _event(form, event_id)
-    _require_reader(request, form)
+    _require_manager(request, form)
     aggregate_now(form, event)
     messages.success(request, _("The results were recalculated."))
     return redirect(form.url_for("results", event))

@@ -1,0 +1,212 @@
+"""Who may open each route, with the objects of another organization in its URL.
+
+One entry per URL name. A route with no entry is treated as "only its owner" (deny for
+every non-owner) and test_every_route_is_classified fails until someone adds it here:
+adding a view means deciding, in this table, who may reach it.
+
+Personas: anonymous; participant (registered for the event, same municipality);
+other_participant, other_coordinator, other_organizer (苫小牧市); reviewer (the sponsor,
+reads across municipalities, changes nothing); owner (organizer of 草加市, the host).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EVERYONE = frozenset(
+    {
+        "anonymous",
+        "participant",
+        "other_participant",
+        "other_coordinator",
+        "other_organizer",
+        "reviewer",
+        "owner",
+    }
+)
+SIGNED_IN = EVERYONE - {"anonymous"}
+OWNER = frozenset({"owner"})
+OWNER_AND_REVIEWER = frozenset({"owner", "reviewer"})
+ORGANIZERS = frozenset({"owner", "other_organizer"})  # their own lists and "new" forms
+COORDINATORS = frozenset({"other_coordinator"})  # (the owner is an organizer, not a coordinator)
+NOBODY = frozenset()
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: frozenset[str]
+    params: dict = field(default_factory=dict)  # URL parameter → World.objects key / attribute path
+    why: str = ""
+    # Changes only the signed-in person's own data (their registration, profile, password):
+    # a reviewer may do it for themselves, and it is no breach of "reviewers change nothing".
+    self_service: bool = False
+    # What to POST when no page of the owner shows the form; "{name}" is the id of World's name.
+    post: dict | None = None
+    csrf_exempt: str = ""  # why this route takes a POST without a CSRF token (empty: it must not)
+
+
+DEFAULT = Rule(OWNER, why="not classified: only the owner")
+
+# Defaults for URL parameters by name; a rule's `params` overrides them for its route.
+# A name refers to an object of the World (tests/security/world.py); "=x" is the literal x.
+PARAMS = {
+    "pk": "event",
+    "event_id": "event",
+    "registration_id": "waiting",
+    "action": "=cancel",
+    "fmt": "=csv",
+    "section_id": "section",
+    "question_id": "question",
+    "answer_id": "file_answer",
+    "submission_id": "submission",
+    "year": "year",
+    "org_id": "organization",
+    "token": "checkin_token",
+    "key": "=not-a-real-key",
+    "uidb36": "=1",
+    "app_label": "=accounts",
+    "object_id": "event",
+    "content_type_id": "=1",
+    "id": "=1",
+    "url": "=nothing-here/",
+    "path": "=nothing-here.txt",
+}
+
+CAPABILITY = "a capability URL: whoever holds the secret token may use it, by design"
+
+PUBLIC_PAGE = "public information: published events and the sign-in pages"
+OWN_DATA = "the signed-in person's own data"
+
+RULES: dict[str, Rule] = {
+    # --- project ---------------------------------------------------------------------------
+    "home": Rule(EVERYONE, why=PUBLIC_PAGE),
+    "healthz": Rule(EVERYONE, why="liveness probe for the load balancer; says only ok/failing"),
+    "set_language": Rule(EVERYONE, why="Django's language switch: a cookie", self_service=True),
+    "^media/(?P<path>.*)$": Rule(
+        EVERYONE,
+        params={"path": "media_probe"},
+        why="DEBUG only (make run); uploads that are private live elsewhere",
+    ),
+    # --- allauth: signing in, signing up, one's own e-mail and password ----------------------
+    "account_login": Rule(EVERYONE, why=PUBLIC_PAGE, self_service=True),
+    "account_logout": Rule(EVERYONE, why="signs out the one who asks", self_service=True),
+    "account_inactive": Rule(EVERYONE, why=PUBLIC_PAGE),
+    "account_signup": Rule(EVERYONE, why=PUBLIC_PAGE, self_service=True),
+    "account_reauthenticate": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "account_request_reauthentication_code": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "account_confirm_reauthentication_code": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "account_email": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "account_email_verification_sent": Rule(EVERYONE, why=PUBLIC_PAGE),
+    "account_change_password": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "account_set_password": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "account_reset_password": Rule(EVERYONE, why=PUBLIC_PAGE, self_service=True),
+    "account_confirm_login_code": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "account_confirm_email": Rule(EVERYONE, why=CAPABILITY, self_service=True),
+    "account_reset_password_from_key_done": Rule(EVERYONE, why=PUBLIC_PAGE),
+    "account_reset_password_from_key": Rule(EVERYONE, why=CAPABILITY, self_service=True),
+    "account_reset_password_done": Rule(EVERYONE, why=PUBLIC_PAGE),
+    "accounts:profile": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "accounts:switch_language": Rule(EVERYONE, why=OWN_DATA, self_service=True),
+    # --- events: participants ----------------------------------------------------------------
+    "events:list": Rule(EVERYONE, why=PUBLIC_PAGE),
+    "events:detail": Rule(EVERYONE, why=PUBLIC_PAGE + " (join URL only for registrants: see the leak test)"),
+    "events:series_detail": Rule(EVERYONE, params={"pk": "series"}, why=PUBLIC_PAGE),
+    "events:register": Rule(SIGNED_IN, why="anyone signed in registers themselves", self_service=True),
+    "events:cancel_own": Rule(SIGNED_IN, why="cancels only one's own registration", self_service=True),
+    "events:mine": Rule(SIGNED_IN, why=OWN_DATA),
+    "events:attendance_code": Rule(SIGNED_IN, why="records one's own attendance", self_service=True),
+    "events:checkin": Rule(SIGNED_IN, why=CAPABILITY + "; records one's own attendance", self_service=True),
+    # --- events: organizers --------------------------------------------------------------------
+    "events:manage": Rule(ORGANIZERS, why="each organizer's own list"),
+    "events:series_create": Rule(ORGANIZERS, why="a new series for one's own organization"),
+    "events:event_create": Rule(ORGANIZERS, why="a new event for one's own organization"),
+    "events:series_edit": Rule(OWNER, params={"pk": "series"}),
+    "events:manage_event": Rule(OWNER_AND_REVIEWER, why="the reviewer reads (no actions shown)"),
+    "events:event_edit": Rule(OWNER),
+    "events:program": Rule(OWNER),
+    "events:publish": Rule(OWNER, params={"pk": "draft"}),
+    "events:cancel_event": Rule(OWNER),
+    "events:next_session": Rule(OWNER),
+    "events:registrations": Rule(OWNER_AND_REVIEWER),
+    "events:registration_action": Rule(OWNER),
+    "events:export_registrations": Rule(OWNER_AND_REVIEWER),
+    "events:roster": Rule(OWNER_AND_REVIEWER),
+    "events:roster_mark": Rule(OWNER, post={"row": "{registration}:attended"}),
+    "events:checkin_qr": Rule(OWNER),
+    "events:zoom_import": Rule(OWNER),
+    "events:zoom_review": Rule(OWNER),
+    "events:reception_roster": Rule(OWNER_AND_REVIEWER),
+    # --- events: coordinators register their own staff for any public event --------------------
+    "events:coordinate": Rule(COORDINATORS, why="each coordinator's own organization"),
+    "events:bulk_register": Rule(COORDINATORS, why="registers the coordinator's own staff only"),
+    # --- surveys --------------------------------------------------------------------------------
+    "surveys:add": Rule(OWNER),
+    "surveys:event_forms": Rule(OWNER_AND_REVIEWER),
+    "surveys:builder": Rule(OWNER, params={"pk": "form"}),
+    "surveys:settings": Rule(OWNER, params={"pk": "form"}),
+    "surveys:preview": Rule(OWNER, params={"pk": "form"}),
+    "surveys:section_add": Rule(OWNER, params={"pk": "form"}),
+    "surveys:section_edit": Rule(OWNER),
+    "surveys:section_delete": Rule(OWNER),
+    "surveys:section_move": Rule(OWNER),
+    "surveys:question_add": Rule(OWNER),
+    "surveys:question_edit": Rule(OWNER),
+    "surveys:question_delete": Rule(OWNER),
+    "surveys:question_move": Rule(OWNER),
+    "surveys:fill": Rule(
+        frozenset({"participant"}), params={"pk": "form"}, why="registrants fill their own sheet"
+    ),
+    "surveys:sent": Rule(frozenset({"participant"}), params={"pk": "form"}, why=OWN_DATA),
+    "surveys:answer_token": Rule(
+        EVERYONE, params={"token": "answer_token"}, why=CAPABILITY, self_service=True
+    ),
+    "surveys:file": Rule(
+        frozenset({"owner", "participant", "reviewer"}),
+        why="the organizer, the reviewer, and the one who uploaded it",
+    ),
+    "surveys:status": Rule(OWNER_AND_REVIEWER, params={"pk": "form"}),
+    "surveys:submission": Rule(OWNER_AND_REVIEWER),
+    "surveys:export_xlsx": Rule(OWNER_AND_REVIEWER, params={"pk": "form"}),
+    "surveys:export_csv": Rule(OWNER_AND_REVIEWER, params={"pk": "form"}),
+    "surveys:export_files": Rule(OWNER_AND_REVIEWER, params={"pk": "form"}),
+    "surveys:results": Rule(OWNER_AND_REVIEWER, params={"pk": "questionnaire", "event_id": "held"}),
+    "surveys:refresh": Rule(
+        OWNER,
+        params={"pk": "questionnaire", "event_id": "held"},
+        why="recomputing is a write: not the reviewer's",
+    ),
+    "surveys:compare": Rule(OWNER_AND_REVIEWER, params={"pk": "questionnaire", "event_id": "held"}),
+    # --- notifications --------------------------------------------------------------------------
+    "notifications:event_messages": Rule(OWNER),
+    "notifications:announce": Rule(OWNER),
+    "notifications:reminder_rules": Rule(OWNER),
+    "notifications:resend": Rule(OWNER, params={"pk": "message"}),
+    "notifications:event_ics": Rule(
+        EVERYONE, why=PUBLIC_PAGE + " (join URL only in a registrant's own copy)"
+    ),
+    "notifications:calendar": Rule(SIGNED_IN, why=OWN_DATA),
+    "notifications:renew_calendar_token": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "notifications:personal_feed": Rule(EVERYONE, params={"token": "calendar_token"}, why=CAPABILITY),
+    "notifications:series_feed": Rule(EVERYONE, params={"pk": "series"}, why=PUBLIC_PAGE),
+    "notifications:organization_feed": Rule(EVERYONE, params={"pk": "organization"}, why=PUBLIC_PAGE),
+    "notifications:unsubscribe": Rule(
+        EVERYONE,
+        params={"token": "unsubscribe_token"},
+        why=CAPABILITY + " (one click from the mail)",
+        self_service=True,
+        csrf_exempt="RFC 8058 one-click unsubscribe: mail clients POST without a session; the signed token is the proof",
+    ),
+    # --- reports --------------------------------------------------------------------------------
+    "reports:dashboard": Rule(
+        frozenset({"owner", "other_organizer", "reviewer"}),
+        why="organizers see their own events' figures only",
+    ),
+    "reports:export": Rule(frozenset({"owner", "other_organizer", "reviewer"}), why="as the dashboard"),
+    "reports:municipality": Rule(OWNER_AND_REVIEWER),
+    "reports:engagement_edit": Rule(OWNER),
+    "reports:event": Rule(OWNER_AND_REVIEWER),
+    # --- Django admin: staff only (no persona here is staff) ------------------------------------
+    "admin:*": Rule(NOBODY, why="staff only"),
+    "admin:login": Rule(EVERYONE, why="the admin's sign-in page", self_service=True),
+    "admin:logout": Rule(EVERYONE, why="signs out the one who asks", self_service=True),
+}
