@@ -270,6 +270,9 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", 8, minimum=1)
 NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", 200, minimum=1)
 NOTIFICATIONS_BACKOFF_SECONDS = env.int("NOTIFICATIONS_BACKOFF_SECONDS", 60, minimum=1)
 NOTIFICATIONS_BACKOFF_CAP_SECONDS = env.int("NOTIFICATIONS_BACKOFF_CAP_SECONDS", 3600, minimum=1)
+# Registration mail and reminders are stored unrendered and rendered by the sender, so
+# the registration transaction (which holds the event's row lock) stays short.
+NOTIFICATIONS_RENDER_AT_SEND = env.bool("NOTIFICATIONS_RENDER_AT_SEND", True)
 
 LOGGING = {
     "version": 1,

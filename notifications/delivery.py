@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import User
 from notifications.mail import build_email
 from notifications.models import Outbox
+from notifications.services import render_deferred
 
 logger = logging.getLogger(__name__)
 Status = Outbox.Status
@@ -157,6 +158,10 @@ def deliver(ids: list[int]) -> Result:
                 status=Status.WITHDRAWN, last_error=reason, lease_until=None, updated_at=now
             )
             result.withdrawn.append(row.pk)
+        elif row.render_args and not render_deferred(row):
+            # Rendered now, outside any request: a template error fails this row only.
+            row.refresh_from_db(fields=["status"])
+            (result.failed if row.status == Status.FAILED else result.withdrawn).append(row.pk)
         else:
             pending.append(row)
     if not pending:

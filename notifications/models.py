@@ -76,6 +76,10 @@ class Outbox(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     ics = models.TextField(blank=True)
+    # What the sender needs to render this message when it goes out ({"registration": id}),
+    # empty once rendered. Registration mail and reminders are written unrendered so the
+    # registration transaction, which holds the event's row lock, stays short.
+    render_args = models.JSONField(default=dict, blank=True)
     ics_method = models.CharField(max_length=10, choices=IcsMethod.choices, blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True)
 

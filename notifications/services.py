@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -57,6 +59,8 @@ class Spec:
     ics: Callable[[], str] | None = None
     ics_method: str = ""
     send_after: datetime | None = None
+    # Set: store the row unrendered with these arguments; the sender renders it.
+    deferred: dict | None = None
 
 
 def _render_row(spec: Spec, now: datetime) -> dict:
@@ -84,7 +88,11 @@ def _render_row(spec: Spec, now: datetime) -> dict:
         "updated_at": now,
         "ics": "",
         "ics_method": "",
+        "render_args": {},
     }
+    if spec.deferred and render_at_send():
+        row.update(subject=str(Kind(spec.kind).label), body_text="", body_html="", render_args=spec.deferred)
+        return row
     try:
         rendered = render(spec.kind, context, language=language)
         if spec.ics is not None:
@@ -117,6 +125,7 @@ _COLUMNS = (
     "body_html",
     "ics",
     "ics_method",
+    "render_args",
     "dedupe_key",
     "status",
     "attempts",
@@ -128,7 +137,17 @@ _COLUMNS = (
 _DATETIMES = {"send_after", "created_at", "updated_at"}
 # Re-rendered reminders replace unsent rows only: a row being sent or already sent is
 # history and stays as it is.
-_REPLACE = ("language", "subject", "body_text", "body_html", "ics", "ics_method", "status", "send_after")
+_REPLACE = (
+    "language",
+    "subject",
+    "body_text",
+    "body_html",
+    "ics",
+    "ics_method",
+    "render_args",
+    "status",
+    "send_after",
+)
 
 
 def _insert(rows: Sequence[dict], *, replace_unsent: bool = False) -> list[int]:
@@ -147,6 +166,8 @@ def _insert(rows: Sequence[dict], *, replace_unsent: bool = False) -> list[int]:
                 value = row[column]
                 if column in _DATETIMES:
                     value = connection.ops.adapt_datetimefield_value(value)
+                elif column == "render_args":
+                    value = connection.ops.adapt_json_value(value, DjangoJSONEncoder)
                 params.append(value)
         placeholder = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
         # Only identifiers from the model and %s placeholders are formatted in; every
@@ -181,6 +202,60 @@ def write(
     if kick and ids and any(row["send_after"] <= now and row["status"] == Status.QUEUED for row in rows):
         send_after_commit(ids)
     return ids
+
+
+def render_at_send() -> bool:
+    return bool(getattr(settings, "NOTIFICATIONS_RENDER_AT_SEND", True))
+
+
+def render_deferred(row: Outbox) -> bool:
+    """Render a row written unrendered, from the registration as it is now.
+
+    Returns False when the row cannot go: its registration is gone (withdrawn) or a
+    template failed (failed, with the error, for an organizer to see and resend).
+    """
+    registration = (
+        Registration.objects.select_related("user", "event__series")
+        .filter(pk=row.render_args.get("registration"))
+        .first()
+    )
+    now = timezone.now()
+    if registration is None:
+        Outbox.objects.filter(pk=row.pk).update(
+            status=Status.WITHDRAWN,
+            last_error="The registration no longer exists.",
+            lease_until=None,
+            updated_at=now,
+        )
+        return False
+    if row.kind == Kind.REMINDER:
+        event = registration.event
+        spec = Spec(
+            recipient=registration.user,
+            kind=row.kind,
+            dedupe_key=row.dedupe_key,
+            event=event,
+            context=_context(event, include_join=True, registration=registration),
+        )
+    else:
+        spec = _registration_spec(registration, row.kind, defer=False)
+    spec.deferred = None
+    rendered = _render_row(spec, now)
+    fields = {k: rendered[k] for k in ("language", "subject", "body_text", "body_html", "ics", "ics_method")}
+    if rendered["status"] == Status.FAILED:
+        Outbox.objects.filter(pk=row.pk).update(
+            status=Status.FAILED,
+            last_error=rendered["last_error"],
+            lease_until=None,
+            updated_at=now,
+            **fields,
+        )
+        return False
+    Outbox.objects.filter(pk=row.pk).update(render_args={}, updated_at=now, **fields)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.render_args = {}
+    return True
 
 
 def send_after_commit(ids: list[int]) -> None:
@@ -233,9 +308,20 @@ def _invite(event: Event, user: User, method: str, *, include_join: bool, progra
     )
 
 
-def _registration_spec(registration: Registration, kind: str, *, program: list | None = None) -> Spec:
+def _registration_spec(
+    registration: Registration, kind: str, *, program: list | None = None, defer: bool | None = None
+) -> Spec:
     event = registration.event
     user = registration.user
+    if render_at_send() if defer is None else defer:
+        # Nothing is read for the body now: the sender renders it (render_deferred).
+        return Spec(
+            recipient=user,
+            kind=kind,
+            dedupe_key=f"{kind}:{registration.pk}",
+            event=event,
+            deferred={"registration": registration.pk},
+        )
     program = program if program is not None else _program(event)
     confirmed = registration.status == RegStatus.CONFIRMED
     spec = Spec(
@@ -243,6 +329,7 @@ def _registration_spec(registration: Registration, kind: str, *, program: list |
         kind=kind,
         dedupe_key=f"{kind}:{registration.pk}",
         event=event,
+        deferred={"registration": registration.pk},
         context=_context(
             event,
             include_join=confirmed,
@@ -426,7 +513,10 @@ def reminder_specs(
                 dedupe_key=dedupe,
                 event=event,
                 send_after=when,
-                context=_context(event, include_join=True, program=program, registration=registration),
+                deferred={"registration": registration.pk},
+                context={}
+                if render_at_send()
+                else _context(event, include_join=True, program=program, registration=registration),
             )
 
 
@@ -447,7 +537,8 @@ def schedule_reminders(
     if not registrations:
         return []
     plan = reminder_plan(event)
-    program = program if program is not None else _program(event)
+    if program is None:
+        program = [] if render_at_send() else _program(event)
     specs = list(reminder_specs(event, registrations, plan=plan, program=program, now=now))
     wanted = {spec.dedupe_key for spec in specs}
     withdraw(
@@ -457,6 +548,17 @@ def schedule_reminders(
         "The reminder no longer applies (the event or its reminder settings changed).",
     )
     return write(specs, replace_unsent=True, now=now)
+
+
+def schedule_reminders_for_registration(registration_id: int) -> list[int]:
+    registration = (
+        Registration.objects.select_related("user", "event")
+        .filter(pk=registration_id, status=RegStatus.CONFIRMED)
+        .first()
+    )
+    if registration is None:
+        return []
+    return schedule_reminders(registration.event, [registration])
 
 
 def reschedule_event_reminders(event: Event) -> list[int]:

@@ -43,3 +43,9 @@ def schedule_reminders() -> int:
     from notifications.surveys_bridge import survey_mails
 
     return services.reconcile_reminders() + survey_mails()
+
+
+@shared_task(name="notifications.schedule_registration_reminders", ignore_result=True)
+def schedule_registration_reminders(registration_id: int) -> int:
+    """After a confirmation commits: this person's reminders (idempotent by dedupe key)."""
+    return len(services.schedule_reminders_for_registration(registration_id))

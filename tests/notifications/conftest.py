@@ -69,3 +69,13 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 5
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _render_when_written(settings, request):
+    """Most tests read a row's rendered text right after the change that wrote it.
+
+    Production renders registration mail and reminders when they are sent
+    (NOTIFICATIONS_RENDER_AT_SEND); tests marked `render_at_send` exercise that path.
+    """
+    settings.NOTIFICATIONS_RENDER_AT_SEND = request.node.get_closest_marker("render_at_send") is not None

@@ -32,6 +32,7 @@ def calendar_parts(message):
 
 
 @pytest.mark.django_db
+@pytest.mark.render_at_send
 def test_invite_reaches_a_real_smtp_server_with_the_method_parameter_intact(
     smtp_server, participant, municipality
 ):
