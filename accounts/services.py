@@ -66,6 +66,15 @@ def primary_organization(user: User) -> Organization | None:
     return membership.organization if membership else None
 
 
+def primary_organization_id(user: User) -> int | None:
+    return (
+        Membership.objects.filter(user=user)
+        .order_by("created_at", "id")
+        .values_list("organization_id", flat=True)
+        .first()
+    )
+
+
 def update_profile(*, user: User, data: dict) -> User:
     for field in ("full_name", "full_name_kana", "phone", "preferred_language", "receive_reminders"):
         if field in data:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Organization, User
-from accounts.services import primary_organization
+from accounts.services import primary_organization_id
 from events import domain
 from events.models import Event, ParticipatingOrganization, ProgramItem, Registration, TransitionError
 
@@ -77,11 +77,10 @@ def register(
     now: datetime | None = None,
 ) -> Registration:
     """Register a person: confirmed, waitlisted or (approval mode) requested."""
-    # Reads that need no lock happen first, so the event row is held only for the
-    # count-and-insert that decides the seat.
-    organization = organization or primary_organization(user)
-    if Registration.objects.filter(event_id=event.pk, user=user, status__in=Registration.ACTIVE).exists():
-        raise RegistrationError(_("You are already registered for this event."))
+    # Read before the lock, so the event row is held only for the count-and-insert that
+    # decides the seat. A second active registration is refused by the partial unique
+    # index (IntegrityError below), so no separate existence check is needed.
+    organization_id = organization.pk if organization else primary_organization_id(user)
     try:
         with transaction.atomic():
             locked = _lock_event(event.pk)
@@ -98,7 +97,7 @@ def register(
                 event=locked,
                 user=user,
                 status=status,
-                organization=organization,
+                organization_id=organization_id,
                 registered_by=registered_by if registered_by and registered_by != user else None,
                 confirmed_at=timezone.now() if status == Status.CONFIRMED else None,
             )
