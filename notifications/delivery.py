@@ -158,12 +158,17 @@ def deliver(ids: list[int]) -> Result:
                 status=Status.WITHDRAWN, last_error=reason, lease_until=None, updated_at=now
             )
             result.withdrawn.append(row.pk)
-        elif row.render_args and not render_deferred(row):
-            # Rendered now, outside any request: a template error fails this row only.
-            row.refresh_from_db(fields=["status"])
-            (result.failed if row.status == Status.FAILED else result.withdrawn).append(row.pk)
         else:
             pending.append(row)
+    unrendered = [row for row in pending if row.render_args]
+    if unrendered:
+        # Written unrendered by the registration's transaction: render them now, in one
+        # batch; a template error fails that row only.
+        _ready, failed, withdrawn = render_deferred(unrendered)
+        result.failed.extend(failed)
+        result.withdrawn.extend(withdrawn)
+        gone = set(failed) | set(withdrawn)
+        pending = [row for row in pending if row.pk not in gone]
     if not pending:
         return result
 

@@ -71,7 +71,7 @@ def _render_row(spec: Spec, now: datetime) -> dict:
         "event": spec.event,
         **spec.context,
     }
-    if spec.kind in Outbox.OPTIONAL_KINDS:
+    if spec.kind in Outbox.OPTIONAL_KINDS and "unsubscribe_url" not in spec.context:
         context["unsubscribe_url"] = unsubscribe_url(spec.recipient.pk)
     row = {
         "recipient_id": spec.recipient.pk,
@@ -208,54 +208,116 @@ def render_at_send() -> bool:
     return bool(getattr(settings, "NOTIFICATIONS_RENDER_AT_SEND", True))
 
 
-def render_deferred(row: Outbox) -> bool:
-    """Render a row written unrendered, from the registration as it is now.
+_NAME_SLOT = "@@tsunagu-name@@"
+_UNSUBSCRIBE_SLOT = "@@tsunagu-unsubscribe@@"
 
-    Returns False when the row cannot go: its registration is gone (withdrawn) or a
-    template failed (failed, with the error, for an organizer to see and resend).
-    """
-    registration = (
-        Registration.objects.select_related("user", "event__series")
-        .filter(pk=row.render_args.get("registration"))
-        .first()
+
+def _personalise(rendered: dict, user: User) -> dict:
+    from django.utils.html import escape
+
+    name = user.full_name or user.email
+    link = unsubscribe_url(user.pk)
+    result = dict(rendered)
+    result["body_text"] = rendered["body_text"].replace(_NAME_SLOT, name).replace(_UNSUBSCRIBE_SLOT, link)
+    result["body_html"] = (
+        rendered["body_html"].replace(_NAME_SLOT, escape(name)).replace(_UNSUBSCRIBE_SLOT, escape(link))
     )
+    result["subject"] = rendered["subject"].replace(_NAME_SLOT, name)
+    return result
+
+
+def render_deferred(rows: list[Outbox]) -> tuple[list[Outbox], list[int], list[int]]:
+    """Render rows written unrendered, from their registrations as they are now.
+
+    One query for the registrations, one for the programs and one UPDATE per batch.
+    Returns (ready, failed ids, withdrawn ids): a row whose registration is gone is
+    withdrawn; one whose template fails is failed with the error, for an organizer to
+    see and resend, and the rest of the batch goes on.
+    """
+    from events.models import ProgramItem
+
     now = timezone.now()
-    if registration is None:
-        Outbox.objects.filter(pk=row.pk).update(
-            status=Status.WITHDRAWN,
-            last_error="The registration no longer exists.",
-            lease_until=None,
-            updated_at=now,
-        )
-        return False
-    if row.kind == Kind.REMINDER:
+    registrations = Registration.objects.select_related("user", "event__series").in_bulk(
+        {row.render_args.get("registration") for row in rows}
+    )
+    programs: dict[int, list] = {}
+    for item in ProgramItem.objects.filter(event_id__in={r.event_id for r in registrations.values()}):
+        programs.setdefault(item.event_id, []).append(item)
+    fields = (
+        "language",
+        "subject",
+        "body_text",
+        "body_html",
+        "ics",
+        "ics_method",
+        "render_args",
+        "updated_at",
+    )
+    ready, failed, withdrawn, changed = [], [], [], []
+    # A reminder differs between recipients only in the name and the opt-out link: it is
+    # rendered once per event and language, and those two are filled in per person.
+    shared: dict[tuple[int, str], dict] = {}
+    for row in rows:
+        registration = registrations.get(row.render_args.get("registration"))
+        if registration is None:
+            row.status, row.last_error = Status.WITHDRAWN, "The registration no longer exists."
+            withdrawn.append(row)
+            continue
         event = registration.event
-        spec = Spec(
-            recipient=registration.user,
-            kind=row.kind,
-            dedupe_key=row.dedupe_key,
-            event=event,
-            context=_context(event, include_join=True, registration=registration),
-        )
-    else:
-        spec = _registration_spec(registration, row.kind, defer=False)
-    spec.deferred = None
-    rendered = _render_row(spec, now)
-    fields = {k: rendered[k] for k in ("language", "subject", "body_text", "body_html", "ics", "ics_method")}
-    if rendered["status"] == Status.FAILED:
+        program = programs.get(event.pk, [])
+        user = registration.user
+        if row.kind == Kind.REMINDER:
+            key = (event.pk, user.preferred_language or "ja")
+            if key not in shared:
+                spec = Spec(
+                    recipient=user,
+                    kind=row.kind,
+                    dedupe_key=row.dedupe_key,
+                    event=event,
+                    context=_context(
+                        event,
+                        include_join=True,
+                        program=program,
+                        name=_NAME_SLOT,
+                        unsubscribe_url=_UNSUBSCRIBE_SLOT,
+                    ),
+                )
+                shared[key] = _render_row(spec, now)
+            rendered = _personalise(shared[key], user)
+        else:
+            spec = _registration_spec(registration, row.kind, program=program, defer=False)
+            rendered = _render_row(spec, now)
+        for name in fields[:-2]:
+            setattr(row, name, rendered[name])
+        row.render_args, row.updated_at = {}, now
+        changed.append(row)
+        if rendered["status"] == Status.FAILED:
+            row.status, row.last_error = Status.FAILED, rendered["last_error"]
+            failed.append(row)
+        else:
+            ready.append(row)
+    if changed:
+        # One parameterised UPDATE per row through executemany (pipelined by psycopg):
+        # bulk_update's CASE expressions cost more than the rendering at this size.
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(name)} = %s" for name in fields)
+        sql = f"UPDATE {quote(Outbox._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608
+        params = [
+            [
+                *(getattr(row, name) for name in fields[:-2]),
+                connection.ops.adapt_json_value({}, DjangoJSONEncoder),
+                connection.ops.adapt_datetimefield_value(now),
+                row.pk,
+            ]
+            for row in changed
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+    for row in failed + withdrawn:
         Outbox.objects.filter(pk=row.pk).update(
-            status=Status.FAILED,
-            last_error=rendered["last_error"],
-            lease_until=None,
-            updated_at=now,
-            **fields,
+            status=row.status, last_error=row.last_error, lease_until=None, updated_at=now
         )
-        return False
-    Outbox.objects.filter(pk=row.pk).update(render_args={}, updated_at=now, **fields)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.render_args = {}
-    return True
+    return ready, [r.pk for r in failed], [r.pk for r in withdrawn]
 
 
 def send_after_commit(ids: list[int]) -> None:
@@ -329,7 +391,6 @@ def _registration_spec(
         kind=kind,
         dedupe_key=f"{kind}:{registration.pk}",
         event=event,
-        deferred={"registration": registration.pk},
         context=_context(
             event,
             include_join=confirmed,

@@ -152,7 +152,7 @@ def _measure(counter, port: int) -> list[dict]:
     from notifications.models import Outbox
 
     now = timezone.now()
-    host = Organization.objects.create(name="ベンチ市", prefecture="埼玉県", kind="municipality")
+    host = Organization.objects.create(name="ベンチ市（通知）", prefecture="埼玉県", kind="municipality")
     starts = (now + dt.timedelta(days=3)).replace(microsecond=0)
     event = Event.objects.create(
         title="地域共生社会の実現に向けた人材育成研修",
@@ -172,7 +172,7 @@ def _measure(counter, port: int) -> list[dict]:
     users = User.objects.bulk_create(
         (
             User(
-                email=f"bench{i}@example.jp",
+                email=f"bench-mail{i}@example.jp",
                 full_name=f"受講者 {i}",
                 preferred_language="ja" if i % 5 else "en",
             )

@@ -143,7 +143,7 @@ def run() -> list[dict]:
     from accounts.models import Organization, User
     from events.models import Event, Registration
 
-    org = Organization.objects.create(name="ベンチ市", prefecture="埼玉県")
+    org = Organization.objects.create(name="ベンチ市（申込）", prefecture="埼玉県")
     users = User.objects.bulk_create(
         [
             User(email=f"bench{i}@example.jp", full_name=f"利用者 {i}", full_name_kana="リヨウシャ")

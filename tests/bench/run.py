@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = ["bench_registration", "bench_surveys", "bench_notifications", "bench_reports"]
+MODULES = ["bench_registration", "bench_surveys", "bench_notifications", "bench_reports", "bench_mixed"]
 
 
 def _bench_database_url() -> str:
@@ -41,6 +41,18 @@ def _prepare() -> None:
         conn.execute("DROP DATABASE IF EXISTS tsunagu_bench WITH (FORCE)")
         conn.execute("CREATE DATABASE tsunagu_bench")
     os.environ["DATABASE_URL"] = url
+    # Measure what production runs: DEBUG off (cached template loader, no query log).
+    os.environ.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "x" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
+            "STATIC_MANIFEST": "0",
+        }
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

@@ -109,3 +109,33 @@ def test_a_row_whose_registration_is_gone_is_withdrawn(participant, municipality
     assert not Outbox.objects.filter(kind=Kind.REGISTRATION_CONFIRMED).exists() or (
         Outbox.objects.get(kind=Kind.REGISTRATION_CONFIRMED).status == Status.WITHDRAWN
     )
+
+
+def test_reminders_rendered_once_per_event_carry_each_persons_name_and_link(municipality):
+    from django.utils import timezone
+
+    from notifications import services
+    from notifications.mail import unsubscribe_url
+
+    event = event_with_program([municipality])
+    first = UserFactory(full_name="草加 <花子>")
+    second = UserFactory(full_name="苫小牧 一郎")
+    for user in (first, second):
+        Registration.objects.create(
+            event=event,
+            user=user,
+            status="confirmed",
+            confirmed_at=timezone.now() - dt.timedelta(days=30),
+            created_at=timezone.now() - dt.timedelta(days=30),
+        )
+    services.schedule_reminders(event, Registration.objects.filter(event=event).select_related("user"))
+    rows = list(Outbox.objects.filter(kind=Kind.REMINDER))
+    ready, failed, _ = services.render_deferred(rows)
+    assert not failed
+    by_user = {row.recipient_id: row for row in ready}
+    assert "草加 <花子>" in by_user[first.pk].body_text
+    assert "草加 &lt;花子&gt;" in by_user[first.pk].body_html
+    assert "苫小牧 一郎" in by_user[second.pk].body_text and "草加" not in by_user[second.pk].body_text
+    assert unsubscribe_url(second.pk) in by_user[second.pk].body_text
+    assert unsubscribe_url(first.pk) not in by_user[second.pk].body_text
+    assert "@@" not in by_user[first.pk].body_html
