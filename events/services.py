@@ -152,69 +152,65 @@ def cancel_registration(registration: Registration, *, by: User) -> Registration
         return registration
 
 
-def approve(registration: Registration, *, by: User) -> Registration:
+_SAVED_FIELDS = {
+    Status.CONFIRMED: ["status", "confirmed_at", "updated_at"],
+    Status.WAITLISTED: ["status", "updated_at"],
+    Status.DECLINED: ["status", "cancelled_at", "updated_at"],
+}
+
+
+def _organizer_move(
+    registration: Registration, *, by: User, target: str, signal: str, when_full: str = ""
+) -> Registration:
+    """One organizer decision on one registration, under the event lock.
+
+    `when_full`: the message refusing a move to confirmed when no seat is free.
+    """
     with transaction.atomic():
         event = _lock_event(registration.event_id)
         _require_manager(by, event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
-        if registration.status == Status.CONFIRMED:
+        if registration.status == target:
             return registration
-        if not _has_seat(event):
-            raise RegistrationError(
-                _("The event is full. Move the request to the waitlist or raise the capacity.")
-            )
-        registration.move_to(Status.CONFIRMED)
-        registration.save(update_fields=["status", "confirmed_at", "updated_at"])
-        domain.emit(domain.REGISTRATION_CONFIRMED, registration=registration)
+        if target == Status.CONFIRMED and not _has_seat(event):
+            raise RegistrationError(when_full)
+        registration.move_to(target)
+        registration.save(update_fields=_SAVED_FIELDS[target])
+        domain.emit(signal, registration=registration)
         return registration
+
+
+def approve(registration: Registration, *, by: User) -> Registration:
+    return _organizer_move(
+        registration,
+        by=by,
+        target=Status.CONFIRMED,
+        signal=domain.REGISTRATION_CONFIRMED,
+        when_full=_("The event is full. Move the request to the waitlist or raise the capacity."),
+    )
 
 
 def waitlist(registration: Registration, *, by: User) -> Registration:
     """An organizer moves a pending request to the waitlist (the event is full)."""
-    with transaction.atomic():
-        event = _lock_event(registration.event_id)
-        _require_manager(by, event)
-        registration = Registration.objects.select_for_update().get(pk=registration.pk)
-        if registration.status == Status.WAITLISTED:
-            return registration
-        registration.move_to(Status.WAITLISTED)
-        registration.save(update_fields=["status", "updated_at"])
-        domain.emit(domain.REGISTRATION_WAITLISTED, registration=registration)
-        return registration
+    return _organizer_move(
+        registration, by=by, target=Status.WAITLISTED, signal=domain.REGISTRATION_WAITLISTED
+    )
 
 
 def decline(registration: Registration, *, by: User) -> Registration:
-    with transaction.atomic():
-        event = _lock_event(registration.event_id)
-        _require_manager(by, event)
-        registration = Registration.objects.select_for_update().get(pk=registration.pk)
-        if registration.status == Status.DECLINED:
-            return registration
-        was_confirmed = registration.status == Status.CONFIRMED
-        registration.move_to(Status.DECLINED)
-        registration.save(update_fields=["status", "cancelled_at", "updated_at"])
-        domain.emit(domain.REGISTRATION_DECLINED, registration=registration)
-        if was_confirmed:
-            _promote_waitlisted(event)
-        return registration
+    """A request or a waitlisted person is declined (a confirmed seat is cancelled instead)."""
+    return _organizer_move(registration, by=by, target=Status.DECLINED, signal=domain.REGISTRATION_DECLINED)
 
 
 def promote(registration: Registration, *, by: User) -> Registration:
     """An organizer moves one waitlisted person up, out of turn, if a seat is free."""
-    with transaction.atomic():
-        event = _lock_event(registration.event_id)
-        _require_manager(by, event)
-        registration = Registration.objects.select_for_update().get(pk=registration.pk)
-        if registration.status == Status.CONFIRMED:
-            return registration
-        if not _has_seat(event):
-            raise RegistrationError(
-                _("The event is full. Raise the capacity to move someone from the waitlist.")
-            )
-        registration.move_to(Status.CONFIRMED)
-        registration.save(update_fields=["status", "confirmed_at", "updated_at"])
-        domain.emit(domain.REGISTRATION_PROMOTED, registration=registration)
-        return registration
+    return _organizer_move(
+        registration,
+        by=by,
+        target=Status.CONFIRMED,
+        signal=domain.REGISTRATION_PROMOTED,
+        when_full=_("The event is full. Raise the capacity to move someone from the waitlist."),
+    )
 
 
 @dataclass

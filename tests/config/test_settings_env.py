@@ -66,6 +66,7 @@ def _production_env(tmp_path, **extra):
     env = {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
         "TSUNAGU_VAR_DIR": str(tmp_path),
         "ALLOWED_HOSTS": "tsunagu.example.jp",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "sqlite:///var/db.sqlite3"),
