@@ -117,3 +117,14 @@ def reviewer(sponsor):
         full_name_kana="ユウユウ シンサ",
         email="reviewer@example.jp",
     )
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in-process for this test (a worker's part, without a broker)."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before

@@ -15,9 +15,14 @@ def _read_only_mail(folder):
 
 
 @pytest.mark.django_db
-def test_signup_verify_from_mail_file_then_login_in_japanese(client, tmp_path, municipality):
+def test_signup_verify_from_mail_file_then_login_in_japanese(
+    client, tmp_path, municipality, celery_eager, django_capture_on_commit_callbacks
+):
     mail_dir = tmp_path / "mail"
-    with override_settings(EMAIL_BACKEND="config.mail.EmlFileBackend", EMAIL_FILE_PATH=str(mail_dir)):
+    with (
+        override_settings(EMAIL_BACKEND="config.mail.EmlFileBackend", EMAIL_FILE_PATH=str(mail_dir)),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
         page = client.get("/accounts/signup/")
         assert page.status_code == 200
         assert "アカウント" in page.content.decode() or "登録" in page.content.decode()
@@ -33,7 +38,9 @@ def test_signup_verify_from_mail_file_then_login_in_japanese(client, tmp_path, m
             },
         )
         assert response.status_code == 302, response.content.decode()
-        message = _read_only_mail(mail_dir)
+        assert not list(mail_dir.glob("*.eml"))  # nothing leaves before the commit
+    assert callbacks  # the commit handed the mail to Celery, which wrote it
+    message = _read_only_mail(mail_dir)
 
     assert message["To"] == "hanako@example.jp"
     body = message.get_body(preferencelist=("plain",)).get_content()
@@ -96,3 +103,26 @@ def test_signup_errors_are_in_japanese_beside_the_field(client):
     assert "所属を選ぶか" in html
     assert 'id="id_full_name_kana_error"' in html
     assert not User.objects.filter(email="x@example.jp").exists()
+
+
+@pytest.mark.django_db
+def test_verification_mail_leaves_through_celery_after_commit(client, municipality, monkeypatch):
+    from django.core import mail
+
+    from accounts import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.send_account_mail, "apply_async", lambda args, **kw: queued.append(args[0]))
+    client.post(
+        "/accounts/signup/",
+        {
+            "email": "late@example.jp",
+            "full_name": "遅延 太郎",
+            "full_name_kana": "ちえん たろう",
+            "organization": municipality.pk,
+            "password1": "kyousei-2022-soka",
+            "password2": "kyousei-2022-soka",
+        },
+    )
+    # The test transaction never commits: nothing was sent and nothing enqueued from the request.
+    assert mail.outbox == [] and queued == []
