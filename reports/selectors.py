@@ -42,10 +42,14 @@ def available_years() -> list[int]:
 
 
 def default_year() -> int:
-    """The current 年度 if anything happened in it, else the latest year with events."""
-    years = available_years()
-    current = fiscal_year_of(timezone.now())
-    return current if current in years else years[0]
+    """The latest 年度 in which an event has taken place (or was cancelled), so the sponsor
+    opens on figures rather than on a year of announcements; the current year otherwise."""
+    latest = (
+        Event.objects.exclude(status=Status.DRAFT)
+        .filter(starts_at__lte=timezone.now())
+        .aggregate(last=Max("starts_at"))["last"]
+    )
+    return fiscal_year_of(latest) if latest else fiscal_year_of(timezone.now())
 
 
 # --- figures per event ---------------------------------------------------------------------

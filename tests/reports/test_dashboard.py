@@ -223,3 +223,21 @@ def test_organization_helper_is_a_municipality_root(municipality):
     dept = OrganizationFactory(name="福祉政策課", parent=municipality)
     event = f.held_event(hosts=[dept], when=_at(2021, 6, 1))
     assert selectors.municipality_ids_for([event.pk]) == {event.pk: [municipality.pk]}
+
+
+@pytest.mark.django_db
+def test_dashboard_opens_on_the_latest_year_with_held_events(client, reviewer, municipality):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import EventFactory
+
+    held = timezone.make_aware(dt.datetime(2022, 1, 25, 15))
+    EventFactory(
+        hosts=[municipality], status="completed", starts_at=held, ends_at=held + dt.timedelta(hours=2)
+    )
+    EventFactory(hosts=[municipality])  # upcoming, next week
+    client.force_login(reviewer)
+    response = client.get("/reports/")
+    assert response.context["year"] == 2021
