@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 
@@ -24,3 +25,18 @@ class UserLanguageMiddleware:
             translation.activate(user.preferred_language)
             request.LANGUAGE_CODE = user.preferred_language
         return self.get_response(request)
+
+
+class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
+    """Japanese unless the person chose English (the header's switch, or their profile).
+
+    Office PCs in municipalities are often set up with an English browser; the browser's
+    Accept-Language is therefore not taken as a choice.
+    """
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
