@@ -32,6 +32,17 @@ def upcoming_events(*, limit: int | None = None) -> list[Event]:
     return list(qs[:limit] if limit else qs)
 
 
+def with_counts(page_of_events) -> list[Event]:
+    """Registration counts for one page of events only.
+
+    Paginating the annotated queryset would make the paginator's COUNT group every
+    registration of every event; the page is fetched by id and annotated instead.
+    """
+    ids = [event.pk for event in page_of_events]
+    by_id = {event.pk: event for event in _counted(Event.objects.filter(pk__in=ids))}
+    return [by_id[pk] for pk in ids]
+
+
 def public_events(*, kind=None, mode=None, month=None, host=None, include_past=False) -> QuerySet:
     qs = Event.objects.visible_to_public() if include_past else Event.objects.upcoming()
     if kind:
@@ -44,7 +55,7 @@ def public_events(*, kind=None, mode=None, month=None, host=None, include_past=F
     if host:
         qs = qs.filter(hosts=host)
     order = ("-starts_at", "-id") if include_past else ("starts_at", "id")
-    return _counted(qs).order_by(*order)
+    return qs.order_by(*order)
 
 
 def event_for_page(pk: int) -> Event:
@@ -94,10 +105,13 @@ def my_registrations(user) -> dict[str, list[Registration]]:
 
 
 def managed_events(user) -> QuerySet:
+    """Plain (unannotated) for the paginator; annotate the page with with_counts()."""
     qs = Event.objects.all()
     if not permissions.is_staff(user):
-        qs = qs.filter(hosts__in=permissions.organizer_org_ids(user)).distinct()
-    return _counted(qs).order_by("-starts_at", "-id")
+        qs = qs.filter(
+            pk__in=Event.objects.filter(hosts__in=permissions.organizer_org_ids(user)).values("pk")
+        )
+    return qs.order_by("-starts_at", "-id")
 
 
 def event_registrations(event: Event, *, status=None, organization=None) -> QuerySet:

@@ -82,6 +82,7 @@ def event_list(request):
         include_past=past,
     )
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_counts(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -179,7 +180,9 @@ def my_events(request):
 
 def series_detail(request, pk):
     series = get_object_or_404(EventSeries.objects.prefetch_related("hosts"), pk=pk)
-    events = selectors.public_events(include_past=True).filter(series=series).order_by("number", "starts_at")
+    events = selectors.with_counts(
+        selectors.public_events(include_past=True).filter(series=series).order_by("number", "starts_at")
+    )
     return render(request, "events/series_detail.html", {"series": series, "events": events})
 
 
@@ -191,6 +194,7 @@ def manage(request):
     if not permissions.is_organizer(request.user):
         raise DjangoPermissionDenied
     page = Paginator(selectors.managed_events(request.user), 30).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_counts(page.object_list)
     series = EventSeries.objects.filter(hosts__in=_organizer_orgs(request.user)).distinct()
     return render(request, "events/manage/list.html", {"page": page, "series_list": series})
 
