@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from events import views
+from events import urls_attendance, views
 
 app_name = "events"
 
@@ -36,9 +36,5 @@ urlpatterns = [
     path("coordinate/<int:pk>/", views.bulk_register, name="bulk_register"),
 ]
 
-try:  # attendance pages (events/urls_attendance.py) join the same namespace
-    from events import urls_attendance
-except ImportError:  # pragma: no cover - until the attendance module lands
-    urls_attendance = None
-if urls_attendance is not None:
-    urlpatterns.append(path("", include(urls_attendance)))
+# Attendance pages (events/urls_attendance.py) share the events namespace.
+urlpatterns.append(path("", include(urls_attendance)))

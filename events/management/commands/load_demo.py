@@ -1,12 +1,9 @@
-from importlib import import_module
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from events import demo
-
-# Other apps add their demo data through a `demo.load(stdout)` function of their own.
-DEMO_MODULES = ["surveys.demo", "reports.demo"]
+from reports import demo as reports_demo
+from surveys import demo as surveys_demo
 
 
 class Command(BaseCommand):
@@ -20,13 +17,10 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo data holds known passwords: run it with DEBUG on (make run), or --force."
             )
+        # Events first: pre-work, questionnaires, attendance and engagements hang on them.
         demo.load(self.stdout)
-        for name in DEMO_MODULES:
-            try:
-                module = import_module(name)
-            except ModuleNotFoundError:
-                continue
-            module.load(self.stdout)
+        surveys_demo.load(self.stdout)
+        reports_demo.load(self.stdout)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password: {settings.TSUNAGU_DEMO_PASSWORD}):")
         for email, name, _kana, _org, role in demo.DEMO_LOGINS:
