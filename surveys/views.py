@@ -463,19 +463,39 @@ def _builder_post(request, form: Form, call, success: str):
     return redirect(form.get_absolute_url())
 
 
+def _save_edit(request, form: Form, edit, save, done: str):
+    """A builder page's POST: save through the service and go back to the builder, or
+    return None so the page is shown again with the errors beside the fields."""
+    if request.method != "POST" or not edit.is_valid():
+        return None
+    try:
+        save()
+    except SurveyError as error:
+        edit.add_error(None, str(error))
+        return None
+    messages.success(request, done)
+    return redirect(form.get_absolute_url())
+
+
+def _question_service_args(edit: QuestionForm) -> dict:
+    data, lines = edit.service_data()
+    return {"data": data, "choices": lines}
+
+
 @login_required
 def form_settings(request, pk: int):
     form = _form(pk)
     _require_manager(request, form)
     settings_form = FormSettingsForm(request.POST or None, instance=Form.objects.get(pk=form.pk))
-    if request.method == "POST" and settings_form.is_valid():
-        try:
-            services.update_form(form, by=request.user, data=settings_form.cleaned_data)
-        except SurveyError as error:
-            settings_form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The form settings were saved."))
-            return redirect(form.get_absolute_url())
+    saved = _save_edit(
+        request,
+        form,
+        settings_form,
+        lambda: services.update_form(form, by=request.user, data=settings_form.cleaned_data),
+        _("The form settings were saved."),
+    )
+    if saved:
+        return saved
     return render(
         request,
         "surveys/edit.html",
@@ -488,14 +508,15 @@ def section_add(request, pk: int):
     form = _form(pk)
     _require_manager(request, form)
     edit = SectionForm(request.POST or None)
-    if request.method == "POST" and edit.is_valid():
-        try:
-            services.add_section(form, by=request.user, data=edit.cleaned_data)
-        except SurveyError as error:
-            edit.add_error(None, str(error))
-        else:
-            messages.success(request, _("The section was added."))
-            return redirect(form.get_absolute_url())
+    saved = _save_edit(
+        request,
+        form,
+        edit,
+        lambda: services.add_section(form, by=request.user, data=edit.cleaned_data),
+        _("The section was added."),
+    )
+    if saved:
+        return saved
     return render(
         request, "surveys/edit.html", {"form_obj": form, "edit_form": edit, "heading": _("Add a section")}
     )
@@ -507,14 +528,15 @@ def section_edit(request, section_id: int):
     form = section.form
     _require_manager(request, form)
     edit = SectionForm(request.POST or None, instance=Section.objects.get(pk=section.pk))
-    if request.method == "POST" and edit.is_valid():
-        try:
-            services.update_section(section, by=request.user, data=edit.cleaned_data)
-        except SurveyError as error:
-            edit.add_error(None, str(error))
-        else:
-            messages.success(request, _("The section was saved."))
-            return redirect(form.get_absolute_url())
+    saved = _save_edit(
+        request,
+        form,
+        edit,
+        lambda: services.update_section(section, by=request.user, data=edit.cleaned_data),
+        _("The section was saved."),
+    )
+    if saved:
+        return saved
     return render(
         request, "surveys/edit.html", {"form_obj": form, "edit_form": edit, "heading": _("Edit the section")}
     )
@@ -561,15 +583,15 @@ def question_add(request, section_id: int):
     form = section.form
     _require_manager(request, form)
     edit = QuestionForm(request.POST or None)
-    if request.method == "POST" and edit.is_valid():
-        data, lines = edit.service_data()
-        try:
-            services.add_question(section, by=request.user, data=data, choices=lines)
-        except SurveyError as error:
-            edit.add_error(None, str(error))
-        else:
-            messages.success(request, _("The question was added."))
-            return redirect(form.get_absolute_url())
+    saved = _save_edit(
+        request,
+        form,
+        edit,
+        lambda: services.add_question(section, by=request.user, **_question_service_args(edit)),
+        _("The question was added."),
+    )
+    if saved:
+        return saved
     return _question_page(
         request, form, edit, _("Add a question to “%(section)s”") % {"section": section.title}
     )
@@ -583,15 +605,15 @@ def question_edit(request, question_id: int):
     form = question.form
     _require_manager(request, form)
     edit = QuestionForm(request.POST or None, instance=Question.objects.get(pk=question.pk))
-    if request.method == "POST" and edit.is_valid():
-        data, lines = edit.service_data()
-        try:
-            services.update_question(question, by=request.user, data=data, choices=lines)
-        except SurveyError as error:
-            edit.add_error(None, str(error))
-        else:
-            messages.success(request, _("The question was saved."))
-            return redirect(form.get_absolute_url())
+    saved = _save_edit(
+        request,
+        form,
+        edit,
+        lambda: services.update_question(question, by=request.user, **_question_service_args(edit)),
+        _("The question was saved."),
+    )
+    if saved:
+        return saved
     question.answer_count = question.answers.count()
     return _question_page(request, form, edit, _("Edit the question"), question)
 
