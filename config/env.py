@@ -107,6 +107,7 @@ def email_settings(url: str, *, base_dir: os.PathLike | str) -> dict[str, object
         config["EMAIL_USE_TLS"] = scheme == "smtp+tls"
         config["EMAIL_USE_SSL"] = scheme == "smtp+ssl"
         config["EMAIL_TIMEOUT"] = int(parse_qs(parts.query).get("timeout", ["10"])[0])
+        config["EMAIL_BACKEND"] = "config.mail.SmtpBackend"
         return config
     raise ImproperlyConfigured(
         f"EMAIL_URL={url!r}: use file://, smtp://, smtp+tls://, smtp+ssl://, console:// or memory://"

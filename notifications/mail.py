@@ -22,13 +22,13 @@ from email.utils import formatdate, make_msgid
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import linebreaks, urlize
 
+from config.mail import address as mail_address
 from notifications import ical
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
@@ -167,8 +167,8 @@ class OutboxEmail(EmailMessage):
                 if not self.subject.isascii()
                 else self.subject,
             ),
-            ("From", sanitize_address(self.from_email, encoding)),
-            ("To", ", ".join(sanitize_address(address, encoding) for address in self.to)),
+            ("From", mail_address(self.from_email, encoding)),
+            ("To", ", ".join(mail_address(recipient, encoding) for recipient in self.to)),
             ("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
             ("Message-ID", make_msgid(domain=DNS_NAME)),
         ]

@@ -46,6 +46,7 @@ def test_email_url_variants(tmp_path):
     assert smtp["EMAIL_PORT"] == 587
     assert smtp["EMAIL_USE_TLS"] is True
     assert smtp["EMAIL_HOST_PASSWORD"] == "p@ss"
+    assert smtp["EMAIL_BACKEND"] == "config.mail.SmtpBackend"
     files = email_settings("file://var/mail", base_dir=tmp_path)
     assert files["EMAIL_FILE_PATH"] == str(tmp_path / "var/mail")
     with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
@@ -114,3 +115,20 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "sato@example.jp",
+        "Tsunagu <noreply@tsunagu.example.jp>",
+        "草加 花子 <hanako@example.jp>",
+        "a.b+c@sub.example.jp",
+    ],
+)
+def test_mail_address_fast_path_matches_django(value):
+    from django.core.mail.message import sanitize_address
+
+    from config.mail import address
+
+    assert address(value, "utf-8") == sanitize_address(value, "utf-8")
