@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formatdate, make_msgid
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
@@ -80,7 +81,10 @@ def read_unsubscribe_token(token: str) -> int | None:
     return user_id if isinstance(user_id, int) else None
 
 
+@lru_cache(maxsize=8192)
 def unsubscribe_url(user_id: int) -> str:
+    # The token carries no expiry, so one per person serves the body link and the
+    # List-Unsubscribe header of every message a worker sends them.
     return settings.SITE_URL + reverse("notifications:unsubscribe", args=[unsubscribe_token(user_id)])
 
 
