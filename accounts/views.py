@@ -9,11 +9,10 @@ from django.views.i18n import set_language
 
 from accounts import services
 from accounts.forms import ProfileForm
+from events.selectors import upcoming_events
 
 
 def home(request):
-    from events.selectors import upcoming_events
-
     return render(request, "home.html", {"upcoming": upcoming_events(limit=6)})
 
 

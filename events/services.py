@@ -362,20 +362,20 @@ def complete_event(event: Event, *, by: User | None = None) -> Event:
         return locked
 
 
+def next_session_number(series_id: int) -> int:
+    """N of the next 第N回 in a series."""
+    last = (
+        Event.objects.filter(series_id=series_id).order_by("-number").values_list("number", flat=True).first()
+    )
+    return (last or 0) + 1
+
+
 def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at: datetime) -> Event:
     """第N+1回: same settings and program, new dates, a draft to edit."""
     with transaction.atomic():
         _require_manager(by, event)
         shift = starts_at - event.starts_at
-        number = None
-        if event.series_id:
-            last = (
-                Event.objects.filter(series_id=event.series_id)
-                .order_by("-number")
-                .values_list("number", flat=True)
-                .first()
-            )
-            number = (last or 0) + 1
+        number = next_session_number(event.series_id) if event.series_id else None
         copy = Event.objects.create(
             series=event.series,
             number=number,

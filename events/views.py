@@ -7,8 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -216,14 +218,8 @@ def series_edit(request, pk=None):
             obj.save()
             form.save_m2m()
         messages.success(request, _("The series was saved. Now add its first session."))
-        return redirect(f"{_url('events:event_create')}?series={obj.pk}")
+        return redirect(f"{reverse('events:event_create')}?series={obj.pk}")
     return render(request, "events/manage/series_form.html", {"form": form, "series": series})
-
-
-def _url(name, *args):
-    from django.urls import reverse
-
-    return reverse(name, args=args)
 
 
 def _event_data(form: EventForm) -> dict:
@@ -241,12 +237,11 @@ def event_create(request):
     if series_id and series_id.isdigit():
         series = EventSeries.objects.filter(pk=series_id, hosts__in=orgs).first()
         if series:
-            last = series.events.order_by("-number").values_list("number", flat=True).first()
             initial = {
                 "series": series,
                 "title": series.title,
                 "audience": series.audience,
-                "number": (last or 0) + 1,
+                "number": services.next_session_number(series.pk),
                 "hosts": list(series.hosts.all()),
             }
     form = EventForm(request.POST or None, organizations=orgs, initial=initial)
@@ -286,10 +281,10 @@ def event_edit(request, event):
 @_readable_event
 def manage_event(request, event):
     event = selectors.event_for_page(event.pk)
-    counts = {
-        status: Registration.objects.filter(event=event, status=status).count()
-        for status in Registration.Status.values
-    }
+    counts = dict.fromkeys(Registration.Status.values, 0)
+    counts.update(
+        Registration.objects.filter(event=event).values_list("status").annotate(n=Count("id")).order_by()
+    )
     return render(
         request,
         "events/manage/event.html",
@@ -379,13 +374,14 @@ def registrations(request, event):
             event, status=filters.get("status"), organization=filters.get("organization")
         )
     )
-    waitlist_ids = list(
+    queue = (
         Registration.objects.filter(event=event, status=Registration.Status.WAITLISTED)
         .order_by("created_at", "id")
         .values_list("id", flat=True)
     )
+    positions = {pk: place for place, pk in enumerate(queue, start=1)}
     for row in rows:
-        row.position = waitlist_ids.index(row.pk) + 1 if row.pk in waitlist_ids else None
+        row.position = positions.get(row.pk)
     return render(
         request,
         "events/manage/registrations.html",
@@ -428,7 +424,7 @@ def registration_action(request, event, registration_id, action):
         )
     except (services.RegistrationError, TransitionError) as error:
         messages.error(request, str(error))
-    return redirect(f"{_url('events:registrations', event.pk)}?{request.POST.get('query', '')}")
+    return redirect(f"{reverse('events:registrations', args=[event.pk])}?{request.POST.get('query', '')}")
 
 
 def _export_rows(event):
