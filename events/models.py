@@ -176,6 +176,10 @@ class Event(models.Model):
     # 参加者数 ※申込時点: kept once the deadline passes, so later cancellations do not
     # rewrite what the report says.
     count_at_deadline = models.PositiveIntegerField(_("registrations at the deadline"), null=True, blank=True)
+    # The same snapshot by the organization each person registered under
+    # ({"<organization id>": n, "": n without one}), so the sponsor's per-municipality
+    # figures add up to the event's and do not move when people cancel later.
+    count_at_deadline_by_org = models.JSONField(null=True, blank=True, editable=False)
     revision = models.PositiveIntegerField(default=1, editable=False)
     attendance_code = models.CharField(_("attendance code"), max_length=12, default=_code)
     checkin_token = models.CharField(max_length=40, default=_token, unique=True, editable=False)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -430,12 +431,24 @@ def snapshot_deadline_counts(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             event = _lock_event(event_id)
             if event.count_at_deadline is None:
-                event.count_at_deadline = (
-                    confirmed_count(event) + event.registrations.filter(status=Status.REQUESTED).count()
-                )
-                event.save(update_fields=["count_at_deadline"])
+                by_org = live_counts_by_organization(event)
+                event.count_at_deadline = sum(by_org.values())
+                event.count_at_deadline_by_org = by_org
+                event.save(update_fields=["count_at_deadline", "count_at_deadline_by_org"])
                 done += 1
     return done
+
+
+def live_counts_by_organization(event: Event) -> dict[str, int]:
+    """Confirmed and awaiting-approval registrations by the organization registered under
+    (key "" for none): the breakdown of 参加者数 ※申込時点."""
+    rows = (
+        Registration.objects.filter(event=event, status__in=[Status.CONFIRMED, Status.REQUESTED])
+        .values_list("organization_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {str(org_id or ""): n for org_id, n in rows}
 
 
 def registration_count_as_of_deadline(event: Event) -> int:

@@ -18,11 +18,14 @@ from accounts.models import Organization
 from config.dates import format_fiscal_year
 from config.exports import xlsx_response
 from events.models import Event
-from reports import access, exports, selectors, services
+from reports import access, exports, figures, selectors, services
 from reports.forms import ActivityFormSet, EngagementForm, GoalFormSet
 from reports.models import Engagement
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+
+# What every figures table prints beneath it.
+DEFINITIONS = {"definitions": figures.DEFINITIONS, "anonymous_caveat": figures.ANONYMOUS_CAVEAT}
 EVENTS_PER_PAGE = 100
 
 
@@ -79,6 +82,8 @@ def dashboard(request):
             "years": years,
             "charts": selectors.chart_data(board),
             "scale": selectors.SCALE,
+            "sheet_rows": [(g.label, sheet) for g, sheet in board.sheets],
+            **DEFINITIONS,
         },
     )
 
@@ -96,6 +101,8 @@ def municipality(request, year: int, org_id: int):
         "organization": organization,
         "can_edit": access.can_write_engagement(request.user, organization.pk),
         "pdf_available": _weasyprint() is not None,
+        "sheet_rows": [(organization.display_name, sheet) for sheet in page.sheets],
+        **DEFINITIONS,
     }
     if request.GET.get("format") == "pdf":
         return _pdf(
@@ -203,6 +210,15 @@ def event_detail(request, pk: int):
     if not access.can_see_event_figures(request.user, event):
         raise PermissionDenied
     row = selectors.event_rows([event])[0]
+    orgs = Organization.objects.in_bulk(
+        [k for k in (*row.groups, *(s.organization_id for s in row.sheets)) if isinstance(k, int)]
+    )
+    # The municipalities first, then the people of none, then what cannot be attributed.
+    order = {figures.OTHER: 1, figures.UNATTRIBUTED: 2}
+    groups = [
+        (selectors.group_label(k, orgs), f)
+        for k, f in sorted(row.groups.items(), key=lambda kv: (order.get(kv[0], 0), str(kv[0])))
+    ]
     return render(
         request,
         "reports/event.html",
@@ -211,6 +227,9 @@ def event_detail(request, pk: int):
             "row": row,
             "row_list": [row],
             "figures": row.figures,
+            "groups": groups,
+            "sheet_rows": [(selectors.group_label(s.organization_id, orgs), s) for s in row.sheets],
+            **DEFINITIONS,
             "scale": selectors.SCALE,
             "year": selectors.fiscal_year_of(event.starts_at),
             "charts": {

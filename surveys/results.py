@@ -149,24 +149,49 @@ def build(form: Form, summary: Summary | None, structure: Structure) -> dict:
 
 
 def response_rate(form: Form, event: Event, responses: int) -> dict:
-    """Responses ÷ attendees once attendance is taken, else ÷ confirmed registrations."""
-    counts = Registration.objects.filter(event=event).aggregate(
-        confirmed=Count("id", filter=Q(status=Registration.Status.CONFIRMED)),
-        attended=Count("id", filter=Q(status=Registration.Status.CONFIRMED, attendance="attended")),
-        recorded=Count(
-            "id",
-            filter=Q(status=Registration.Status.CONFIRMED) & ~Q(attendance=Registration.Attendance.UNKNOWN),
-        ),
-        organizations=Count("organization", filter=Q(status=Registration.Status.CONFIRMED), distinct=True),
-    )
+    """回答率, never above 100 %: respondents who attended ÷ attendees (attended or left
+    early) once attendance is taken, else respondents ÷ confirmed registrants. An anonymous
+    form cannot say who its responses came from: responses ÷ attendees, capped at 100 %
+    (`capped` tells the page to say so). An organization sheet: municipalities that
+    submitted ÷ municipalities with confirmed registrants."""
+    from surveys.models import Submission
+
+    confirmed = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+    present = Q(attendance__in=[Registration.Attendance.ATTENDED, Registration.Attendance.LEFT_EARLY])
+    submitted = Submission.objects.filter(form=form, event=event, status=Submission.Status.SUBMITTED)
     if form.per_organization:
-        basis, denominator = "organizations", counts["organizations"]
-    elif counts["recorded"]:
-        basis, denominator = "attended", counts["attended"]
-    else:
-        basis, denominator = "confirmed", counts["confirmed"]
+        roots = {org.root().pk for org in _organizations(confirmed)}
+        done = set(submitted.values_list("organization_id", flat=True))
+        return _rate("organizations", len(done & roots), len(roots))
+    counts = confirmed.aggregate(
+        confirmed=Count("id"),
+        present=Count("id", filter=present),
+        recorded=Count("id", filter=~Q(attendance=Registration.Attendance.UNKNOWN)),
+    )
+    basis = "attended" if counts["recorded"] else "confirmed"
+    denominator = counts["present"] if counts["recorded"] else counts["confirmed"]
+    if form.anonymous:
+        return _rate(basis, responses, denominator, anonymous=True)
+    respondents = confirmed.filter(user_id__in=submitted.values("user_id"))
+    if counts["recorded"]:
+        respondents = respondents.filter(present)
+    return _rate(basis, respondents.count(), denominator)
+
+
+def _organizations(registrations):
+    from accounts.models import Organization
+
+    ids = registrations.exclude(organization=None).values("organization_id")
+    return Organization.objects.filter(pk__in=ids).select_related("parent__parent__parent")
+
+
+def _rate(basis: str, numerator: int, denominator: int, *, anonymous: bool = False) -> dict:
     return {
         "basis": basis,
+        "numerator": min(numerator, denominator),
+        "responses": numerator,
         "denominator": denominator,
-        "rate": (responses / denominator) if denominator else None,
+        "rate": min(numerator, denominator) / denominator if denominator else None,
+        "capped": numerator > denominator,
+        "anonymous": anonymous,
     }

@@ -805,9 +805,26 @@ def results_page(request, pk: int, event_id: int):
     )
     if query:
         texts = texts.filter(value_text__icontains=query)
-    texts = texts.order_by("question_id", "id").values_list("question_id", "value_text")
+    # An organization sheet is not anonymous by design: each answer says which
+    # municipality wrote it.
+    texts = texts.order_by("question_id", "id").values_list(
+        "question_id", "value_text", "submission__organization_id"
+    )
     page = Paginator(texts, 30).get_page(request.GET.get("page"))
-    text_rows = [(structure.questions[qid], text) for qid, text in page.object_list]
+    writers = (
+        Organization.objects.in_bulk({org_id for _q, _t, org_id in page.object_list if org_id})
+        if form.per_organization
+        else {}
+    )
+    text_rows = [
+        (structure.questions[qid], text, writers.get(org_id)) for qid, text, org_id in page.object_list
+    ]
+    if form.per_organization:
+        context["sheets"] = (
+            Submission.objects.filter(form=form, event=event)
+            .select_related("organization", "updated_by")
+            .order_by("organization__prefecture", "organization__name")
+        )
     context.update(
         {
             "form": form,

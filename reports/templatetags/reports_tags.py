@@ -37,3 +37,9 @@ def participant_groups(rows) -> list[tuple[list, list]]:
         else:
             groups.append(([row.event], orgs))
     return groups
+
+
+@register.filter
+def group_of(row, key):
+    """One group's figures of an EventRow (the municipality's own people)."""
+    return row.group(key) if row is not None and key is not None else None

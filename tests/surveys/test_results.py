@@ -93,7 +93,27 @@ def test_results_page_shows_chart_table_and_rate(client, event, organizer):
     response = client.get(url)
     rate = response.context["rate"]
     assert rate["basis"] == "attended" and rate["denominator"] == 3
-    assert "4 of 3 attendees" in response.content.decode()
+    # The starter's questionnaire is anonymous: responses ÷ attendees, capped at 100 %
+    # (it said "4 of 3 attendees", 133 %, before).
+    assert (rate["responses"], rate["rate"], rate["capped"]) == (4, 1.0, True)
+    body = response.content.decode()
+    assert "4 responses, 3 attendees" in body and "133%" not in body
+
+
+def test_named_response_rate_counts_respondents_who_attended(client, event, organizer):
+    form = make_form("questionnaire", event, anonymous=False)
+    registrations = answer_many(form, event, 4)
+    confirmed(event, UserFactory())
+    Registration.objects.filter(event=event).update(attendance="absent")
+    Registration.objects.filter(pk__in=[r.pk for r in registrations[:2]]).update(attendance="attended")
+    Registration.objects.filter(pk=registrations[2].pk).update(attendance="left_early")
+    aggregate_now(form, event)
+    client.force_login(organizer)
+    response = client.get(reverse("surveys:results", args=[form.pk, event.pk]))
+    rate = response.context["rate"]
+    # 3 present (2 attended, 1 left early), all three answered; the 4th respondent was absent.
+    assert (rate["numerator"], rate["denominator"], rate["rate"]) == (3, 3, 1.0)
+    assert "3 of 3 attendees answered" in response.content.decode()
 
 
 def test_free_text_is_listed_and_searchable(client, event, organizer):
@@ -257,3 +277,55 @@ def test_exports_xlsx_with_repeating_sheet_csv_and_zip(client, municipality, org
         names = z.namelist()
         assert len(names) == 1 and names[0].endswith("組織図.pdf") and "草加市" in names[0]
         assert z.read(names[0]) == b"%PDF-1.4 test"
+
+
+def test_anonymous_response_rate_is_capped_and_says_why(client, event, organizer):
+    """/forms/3/e/6/results/ said 回答率 114 %, 出席者22人中25人: answers from people who
+    did not attend. An anonymous form cannot tell them apart: capped, with the caveat."""
+    form = make_form("questionnaire", event, anonymous=True)
+    registrations = answer_many(form, event, 5)
+    Registration.objects.filter(pk__in=[r.pk for r in registrations[:4]]).update(attendance="attended")
+    Registration.objects.filter(pk=registrations[4].pk).update(attendance="absent")
+    aggregate_now(form, event)
+    client.force_login(organizer)
+    response = client.get(reverse("surveys:results", args=[form.pk, event.pk]))
+    rate = response.context["rate"]
+    assert (rate["responses"], rate["denominator"], rate["rate"], rate["capped"]) == (5, 4, 1.0, True)
+    body = response.content.decode()
+    assert "100%" in body and "125%" not in body
+    assert "capped at 100" in body or "上限" in body
+
+
+def test_organization_sheet_rate_counts_municipalities(event, municipality, other_municipality):
+    from surveys.models import Submission
+    from surveys.results import response_rate
+    from tests.factories import OrganizationFactory
+
+    form = make_form("assessment", event)
+    section = OrganizationFactory(name="福祉政策課", parent=municipality)
+    confirmed(event, UserFactory(), organization=section)
+    confirmed(event, UserFactory(), organization=municipality)
+    confirmed(event, UserFactory(), organization=other_municipality)
+    Submission.objects.create(form=form, event=event, organization=municipality, status="submitted")
+    rate = response_rate(form, event, 1)
+    assert (rate["basis"], rate["numerator"], rate["denominator"]) == ("organizations", 1, 2)
+
+
+def test_assessment_results_say_which_municipality_wrote_each_answer(
+    client, event, organizer, municipality, other_municipality
+):
+    from surveys.models import Answer, Submission
+
+    form = make_form("assessment", event)
+    q = questions(form)
+    for org, text in ((municipality, "草加市の課題です。"), (other_municipality, "苫小牧市の課題です。")):
+        submission = Submission.objects.create(
+            form=form, event=event, organization=org, status="submitted", updated_by=organizer
+        )
+        Answer.objects.create(submission=submission, question=q["issue"], value_text=text)
+    aggregate_now(form, event)
+    client.force_login(organizer)
+    body = client.get(reverse("surveys:results", args=[form.pk, event.pk])).content.decode()
+    assert '<td>埼玉県草加市</td><td class="read-answer">草加市の課題です。</td>' in body
+    assert '<td>北海道苫小牧市</td><td class="read-answer">苫小牧市の課題です。</td>' in body
+    assert 'id="sheets-heading"' in body and organizer.full_name in body
