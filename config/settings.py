@@ -83,6 +83,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+# Django's technical 404/500 pages only when asked for; otherwise `make run` shows the
+# same error pages as production (config/errors.py).
+DEBUG_TECHNICAL_PAGES = env.bool("DEBUG_TECHNICAL_PAGES", False)
+if DEBUG and not DEBUG_TECHNICAL_PAGES:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.common.CommonMiddleware") + 1,
+        "config.errors.SiteErrorPagesInDebugMiddleware",
+    )
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -184,6 +193,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Hashed file names in a manifest (long-cacheable) whenever DEBUG is off; build them with
+# `manage.py collectstatic`. STATIC_MANIFEST=0 is an escape hatch only (plain names, no
+# far-future caching): production and every test run with the manifest.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
