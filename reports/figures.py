@@ -296,8 +296,9 @@ def _anonymous_submissions(event_ids: list[int]) -> dict[int, int]:
     from surveys.models import Submission
 
     return dict(
+        # An anonymous response counts once released with k others (surveys.anonymity).
         Submission.objects.filter(
-            event_id__in=event_ids, status=Submission.Status.SUBMITTED, form__anonymous=True
+            event_id__in=event_ids, status=Submission.Status.SUBMITTED, form__anonymous=True, in_results=True
         )
         .values_list("event_id")
         .annotate(n=Count("id"))
@@ -321,6 +322,7 @@ def _satisfaction(event_ids: list[int]) -> list[tuple[int, int | None, bool, Dec
         Answer.objects.filter(
             submission__event_id__in=event_ids,
             submission__status=Submission.Status.SUBMITTED,
+            submission__in_results=True,
             submission__form__kind=Form.Kind.QUESTIONNAIRE,
             question__key=SATISFACTION_KEY,
             value_number__isnull=False,

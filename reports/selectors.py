@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Organization
-from config.dates import fiscal_year as fiscal_year_of
+from core.dates import fiscal_year as fiscal_year_of
 from events.models import Event, ProgramItem
 from reports.figures import (
     OTHER,
