@@ -11,11 +11,11 @@ The rules the sponsor publishes (printed under every table, see `DEFINITIONS`):
   what cannot be attributed: registrations a snapshot holds without a breakdown,
   anonymous answers), so every totals row equals the sum of its rows.
 - Figures are 延べ人数 (person-sessions): a person at two sessions counts at each.
-- Rates cannot exceed 100 %: each numerator is a subset of its base (出席率 = attended ÷
+- Rates cannot exceed 100 percent: each numerator is a subset of its base (出席率 = attended ÷
   confirmed registrants of held events with attendance recorded; 提出率 = pre-work
   sheets of confirmed registrants ÷ confirmed registrants; 回答率 = respondents who
   attended ÷ attendees). Anonymous questionnaires cannot say whose answer is whose: they
-  count responses ÷ attendees, capped at 100 %, and the page prints that caveat.
+  count responses ÷ attendees, capped at 100 percent, and the page prints that caveat.
 
 Every function runs a fixed number of queries whatever the number of events.
 """
@@ -75,7 +75,7 @@ DEFINITIONS = [
 ]
 ANONYMOUS_CAVEAT = _(
     "Anonymous questionnaires keep nothing that says whose answer is whose: for them the response rate "
-    "is responses ÷ attendees, capped at 100 % (someone who did not attend may have answered), and "
+    "is responses ÷ attendees, capped at 100 percent (someone who did not attend may have answered), and "
     "their satisfaction answers are shown under “Not attributable” instead of a municipality."
 )
 
@@ -293,10 +293,11 @@ def _forms(events: list[Event]) -> dict[int, list]:
 
 
 def _anonymous_submissions(event_ids: list[int]) -> dict[int, int]:
+    """Released anonymous responses per event: one query. An anonymous response counts
+    once released with k others (surveys.anonymity)."""
     from surveys.models import Submission
 
     return dict(
-        # An anonymous response counts once released with k others (surveys.anonymity).
         Submission.objects.filter(
             event_id__in=event_ids, status=Submission.Status.SUBMITTED, form__anonymous=True, in_results=True
         )
@@ -420,19 +421,11 @@ def event_rows(events: list[Event], *, now: datetime | None = None) -> list[Even
                 g.attendance_base = b["confirmed"] if recorded else 0
                 if prework_expected:
                     g.prework, g.prework_base = b["prework"], b["confirmed"]
-                if named_questionnaire or anonymous_questionnaire:
-                    g.response_base = g.present
                 if named_questionnaire:
+                    g.response_base = g.present
                     g.responses += b["answered_present"]
-                if anonymous_questionnaire:
-                    g.responses += b["anonymous_respondents"]
-                    g.anonymous_responses += b["anonymous_respondents"]
             if anonymous_questionnaire:
-                known = sum(b["anonymous_respondents"] for b in event_regs.values())
-                rest = anonymous_submitted.get(event.pk, 0) - known
-                if rest > 0:
-                    groups[UNATTRIBUTED].responses += rest
-                    groups[UNATTRIBUTED].anonymous_responses += rest
+                _anonymous_responses(groups, event_regs, anonymous_submitted.get(event.pk, 0))
             for key, dist in scores.get(event.pk, {}).items():
                 for point, n in dist.items():
                     groups[key].satisfaction[point] += n
@@ -460,6 +453,24 @@ def event_rows(events: list[Event], *, now: datetime | None = None) -> list[Even
             )
         )
     return rows
+
+
+def _anonymous_responses(groups, event_regs, released: int) -> None:
+    """Anonymous responses by municipality from the "who has answered" rows (never linked
+    to an answer, and a count of who answered is not an answer); answers with no such row
+    (none are written today, older data may hold some) go under UNATTRIBUTED. The base is
+    each group's attendees, so the page's layout never depends on whether one more person
+    answered (surveys.anonymity)."""
+    known = 0
+    for key, b in event_regs.items():
+        g = groups[key]
+        g.response_base = b["attended"] + b["left_early"]
+        g.responses += b["anonymous_respondents"]
+        g.anonymous_responses += b["anonymous_respondents"]
+        known += b["anonymous_respondents"]
+    if released > known:
+        groups[UNATTRIBUTED].responses += released - known
+        groups[UNATTRIBUTED].anonymous_responses += released - known
 
 
 def _registrations_at_deadline(event: Event, event_regs: dict, roots) -> dict[object, int]:

@@ -168,9 +168,9 @@ def build(form: Form, summary: Summary | None, structure: Structure) -> dict:
 
 
 def response_rate(form: Form, event: Event, responses: int) -> dict:
-    """回答率, never above 100 %: respondents who attended ÷ attendees (attended or left
+    """回答率, never above 100 percent: respondents who attended ÷ attendees (attended or left
     early) once attendance is taken, else respondents ÷ confirmed registrants. An anonymous
-    form cannot say who its responses came from: responses ÷ attendees, capped at 100 %
+    form cannot say who its responses came from: responses ÷ attendees, capped at 100 percent
     (`capped` tells the page to say so). An organization sheet: municipalities that
     submitted ÷ municipalities with confirmed registrants."""
     from surveys.models import Submission

@@ -78,7 +78,7 @@ def test_figures_by_municipality_and_series(reviewer, municipality, other_munici
     assert soka.attendance_rate == pytest.approx(12 / 15)
     assert (soka.prework, soka.prework_base) == (5, 10)  # only s1 had a pre-work sheet
     # The questionnaire is anonymous and these answers left no "who answered" row: they
-    # are not attributable to a municipality, so 草加市 has a base and no responses.
+    # are not attributable to a municipality, so 草加市 has its attendees as base and no responses.
     assert (soka.responses, soka.response_base) == (0, 9 + 3)
     assert soka.satisfaction_count == 0
 

@@ -231,10 +231,12 @@ def test_written_answers_and_exports_share_one_random_order_without_ids_or_times
     tasks.release_anonymous()
     client.force_login(organizer)
     response = client.get(reverse("surveys:results", args=[form.pk, event.pk]))
-    listed = [text for question, text in response.context["text_rows"] if question.key == "useful_comment"]
+    listed = [
+        text for question, text, _w in response.context["text_rows"] if question.key == "useful_comment"
+    ]
     assert sorted(listed) == sorted(comments) and listed != comments
     again = client.get(reverse("surveys:results", args=[form.pk, event.pk])).context["text_rows"]
-    assert [t for q, t in again if q.key == "useful_comment"] == listed  # fixed, not reshuffled
+    assert [t for q, t, _w in again if q.key == "useful_comment"] == listed  # fixed, not reshuffled
     response = client.get(reverse("surveys:export_csv", args=[form.pk, event.pk]))
     csv = response.content.decode("utf-8-sig")
     header, *rows = list(csvlib.reader(io.StringIO(csv)))

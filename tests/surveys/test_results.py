@@ -113,11 +113,11 @@ def test_results_page_shows_chart_table_and_rate(client, event, organizer):
     response = client.get(url)
     rate = response.context["rate"]
     assert rate["basis"] == "attended" and rate["denominator"] == 3
-    # The starter's questionnaire is anonymous: responses ÷ attendees, capped at 100 %
-    # (it said "4 of 3 attendees", 133 %, before).
-    assert (rate["responses"], rate["rate"], rate["capped"]) == (4, 1.0, True)
+    # Respondents who attended ÷ attendees: the absent respondent does not count (it said
+    # "4 of 3 attendees", 133 %, before).
+    assert (rate["numerator"], rate["rate"], rate["capped"]) == (3, 1.0, False)
     body = response.content.decode()
-    assert "4 responses, 3 attendees" in body and "133%" not in body
+    assert "3 of 3 attendees answered" in body and "133%" not in body
 
 
 def test_named_response_rate_counts_respondents_who_attended(client, event, organizer):
@@ -321,11 +321,17 @@ def test_exports_xlsx_with_repeating_sheet_csv_and_zip(client, municipality, org
 def test_anonymous_response_rate_is_capped_and_says_why(client, event, organizer):
     """/forms/3/e/6/results/ said 回答率 114 %, 出席者22人中25人: answers from people who
     did not attend. An anonymous form cannot tell them apart: capped, with the caveat."""
+    from django.utils import timezone
+
+    from surveys.anonymity import release_due
+
     form = make_form("questionnaire", event, anonymous=True)
     registrations = answer_many(form, event, 5)
+    form.closes_at = timezone.now()
+    form.save(update_fields=["closes_at"])
     Registration.objects.filter(pk__in=[r.pk for r in registrations[:4]]).update(attendance="attended")
     Registration.objects.filter(pk=registrations[4].pk).update(attendance="absent")
-    aggregate_now(form, event)
+    release_due(form, event)  # closed, k answered: released
     client.force_login(organizer)
     response = client.get(reverse("surveys:results", args=[form.pk, event.pk]))
     rate = response.context["rate"]
