@@ -7,20 +7,6 @@ from accounts.models import Membership, Organization, User
 from accounts.normalize import normalize_kana, normalize_name
 
 
-def find_or_create_organization(
-    *,
-    name: str,
-    kind: str = Organization.Kind.OTHER,
-    prefecture: str = "",
-    parent: Organization | None = None,
-) -> Organization:
-    name = normalize_name(name)
-    org, _created = Organization.objects.get_or_create(
-        name=name, prefecture=prefecture.strip(), parent=parent, defaults={"kind": kind}
-    )
-    return org
-
-
 @transaction.atomic
 def complete_signup_profile(
     *,
@@ -29,23 +15,31 @@ def complete_signup_profile(
     full_name_kana: str,
     organization: Organization | None,
     new_organization_name: str = "",
-    new_organization_kind: str = Organization.Kind.OTHER,
+    new_organization_kind: str = "",
     new_organization_prefecture: str = "",
     language: str = "ja",
 ) -> User:
-    """Store what the sign-up page asked beyond email and password."""
-    if organization is None:
-        organization = find_or_create_organization(
-            name=new_organization_name,
-            kind=new_organization_kind,
-            prefecture=new_organization_prefecture,
-        )
+    """Store what the sign-up page asked beyond email and password.
+
+    Naming an organization asks to join it (accounts/membership.py): nothing is granted
+    here, and no organization is created ("not listed" goes to the administrators).
+    """
+    from accounts import membership
+
     user.full_name = normalize_name(full_name)
     user.full_name_kana = normalize_kana(full_name_kana)
     if language in dict(User.Language.choices):
         user.preferred_language = language
     user.save()
-    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER)
+    if organization is not None:
+        membership.request_membership(user=user, organization=organization)
+    elif new_organization_name:
+        membership.request_unlisted(
+            user=user,
+            name=new_organization_name,
+            kind=new_organization_kind,
+            prefecture=new_organization_prefecture,
+        )
     return user
 
 
