@@ -28,12 +28,13 @@ from accounts import domain, mail_domains, permissions
 from accounts.models import Membership, MembershipRequest, Organization, OrganizationDomain, User
 from accounts.normalize import normalize_name
 from audit import services as audit
+from core.errors import UserError
 
 Status = MembershipRequest.Status
 Source = MembershipRequest.Source
 
 
-class MembershipError(Exception):
+class MembershipError(UserError):
     """Refused membership change; str(error) is a message for the person."""
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts import permissions
+from accounts import membership, permissions
 from accounts.models import Membership, Organization, User
 from accounts.normalize import normalize_kana, normalize_name
 
@@ -24,8 +24,6 @@ def complete_signup_profile(
     Naming an organization asks to join it (accounts/membership.py): nothing is granted
     here, and no organization is created ("not listed" goes to the administrators).
     """
-    from accounts import membership
-
     user.full_name = normalize_name(full_name)
     user.full_name_kana = normalize_kana(full_name_kana)
     if language in dict(User.Language.choices):

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, User
+from accounts.models import Membership, MembershipRequest, Organization, User
 from events.models import Event, EventSeries, ParticipatingOrganization, ProgramItem, Registration, Speaker
 
 Role = Membership.Role
@@ -127,8 +127,6 @@ def _user(email, name, kana, org, role, *, password: str | None) -> User:
 def _pending_request(org: Organization, *, password: str) -> None:
     """One person waiting for 草加市社会福祉協議会's coordinator (coordinator@example.jp) to
     approve them, so the membership requests page has something to show."""
-    from accounts.models import MembershipRequest
-
     user = User.objects.filter(email="applicant@example.jp").first()
     if user is None:
         user = User(email="applicant@example.jp", full_name="申請 未来", full_name_kana="シンセイ ミライ")

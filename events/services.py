@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization, User
 from accounts.services import primary_organization_id
+from core.errors import UserError
 from events import domain
 from events import hosts as host_rules
 from events.models import Event, ParticipatingOrganization, ProgramItem, Registration, TransitionError
@@ -25,12 +27,8 @@ from events.models import Event, ParticipatingOrganization, ProgramItem, Registr
 Status = Registration.Status
 
 
-class RegistrationError(Exception):
+class RegistrationError(UserError):
     """Refused registration; str(error) is a message for the person, in their language."""
-
-
-class PermissionDenied(Exception):
-    pass
 
 
 _WINDOW_MESSAGES = {
@@ -43,7 +41,7 @@ _WINDOW_MESSAGES = {
 
 
 def _fmt(value: datetime | None) -> str:
-    from config.dates import format_datetime
+    from core.dates import format_datetime
 
     return format_datetime(value)
 
