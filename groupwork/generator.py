@@ -47,6 +47,8 @@ MAX_CANDIDATES = 600
 # stays under the budget), stopping at the first with nothing broken.
 MAX_ATTEMPTS = 24
 ATTEMPT_BUDGET = 3000
+# Move and swap tries priced per call of generate(), over all attempts.
+SWAP_BUDGET = 300_000
 
 
 class GroupingError(Exception):
@@ -299,6 +301,68 @@ class _Board:
             delta += W_ROLE * (self.role[g][p.role] >= self.role_cap[p.role])
         return delta
 
+    # --- prices of a change, from the counters (equal to the change of cost()) ----------
+    @staticmethod
+    def _over(count: int, cap: int) -> int:
+        return count - cap if count > cap else 0
+
+    def _counted_delta(self, counters, caps, weight: int, a, b, g: int, h: int) -> int:
+        """One person with value a leaves g for h, one with value b leaves h for g (b=None: nobody)."""
+        if a == b:
+            return 0
+        over, delta = self._over, 0
+        if a:
+            cap = caps(a)
+            delta += over(counters[g][a] - 1, cap) - over(counters[g][a], cap)
+            delta += over(counters[h][a] + 1, cap) - over(counters[h][a], cap)
+        if b:
+            cap = caps(b)
+            delta += over(counters[h][b] - 1, cap) - over(counters[h][b], cap)
+            delta += over(counters[g][b] + 1, cap) - over(counters[g][b], cap)
+        return weight * delta
+
+    @staticmethod
+    def _fac_term(f: int) -> int:
+        return max(0, f - 1) + (1 if f == 0 else 0)
+
+    def _apart_in(self, pid: int, g: int, ignore: int | None = None) -> int:
+        return sum(1 for other in self.apart.get(pid, ()) if other != ignore and self.where.get(other) == g)
+
+    def _delta(self, p: Person, q: Person | None, g: int, h: int) -> int:
+        c, delta = self.c, 0
+
+        def qv(attr):
+            return getattr(q, attr) if q is not None else None
+
+        if c.max_per_organization:
+            delta += self._counted_delta(
+                self.org, lambda _v: self.max_org, W_ORG, p.organization, qv("organization"), g, h
+            )
+        if c.spread_kinds:
+            delta += self._counted_delta(self.kind, self.kind_cap.get, W_KIND, p.kind, qv("kind"), g, h)
+        if c.spread_roles:
+            delta += self._counted_delta(self.role, self.role_cap.get, W_ROLE, p.role, qv("role"), g, h)
+        if c.facilitators:
+            moved = int(p.facilitator) - int(bool(q and q.facilitator))
+            if moved:
+                t = self._fac_term
+                delta += W_FACILITATOR * (
+                    t(self.fac[g] - moved) - t(self.fac[g]) + t(self.fac[h] + moved) - t(self.fac[h])
+                )
+        if self.apart:
+            qid = q.id if q is not None else None
+            apart = self._apart_in(p.id, h, qid) - self._apart_in(p.id, g, qid)
+            if q is not None:
+                apart += self._apart_in(q.id, g, p.id) - self._apart_in(q.id, h, p.id)
+            delta += W_APART * apart
+        return delta
+
+    def move_delta(self, pid: int, h: int) -> int:
+        return self._delta(self.people[pid], None, self.where[pid], h)
+
+    def swap_delta(self, pid: int, other: int) -> int:
+        return self._delta(self.people[pid], self.people[other], self.where[pid], self.where[other])
+
     def is_troubled(self, pid: int) -> bool:
         """Does this person take part in a broken rule of their group?"""
         g, p, c = self.where[pid], self.people[pid], self.c
@@ -308,7 +372,7 @@ class _Board:
             and self.org[g][p.organization] > self.max_org
         ):
             return True
-        if pid in self.apart and self.apart[pid] & set(self.members[g]):
+        if pid in self.apart and self._apart_in(pid, g):
             return True
         # A second facilitator in a group looks for a group without one (not the other way
         # round: with fewer facilitators than groups, everyone in the others would search).
@@ -360,14 +424,17 @@ def generate(
     attempts = max(1, min(MAX_ATTEMPTS, ATTEMPT_BUDGET // n))
     seeds = random.Random(seed)
     best: tuple[int, _Board, list[str]] | None = None
+    budget = [SWAP_BUDGET]
+    floor = _unavoidable(by_id, k, constraints)
     for attempt in range(attempts):
-        board, unmet = _attempt(
-            by_id, units, placed, k, constraints, random.Random(seed if attempt == 0 else seeds.random())
-        )
+        if attempt and budget[0] <= 0:
+            break
+        rng = random.Random(seed if attempt == 0 else seeds.random())
+        board, unmet = _attempt(by_id, units, placed, k, constraints, rng, budget)
         cost = sum(board.cost(g) for g in range(k))
         if best is None or cost < best[0]:
             best = (cost, board, unmet)
-        if not any(_violations(board).values()):
+        if _violations(board) == floor:
             break
     _cost, board, unmet = best
     facilitators = _designate_facilitators(board, constraints)
@@ -382,6 +449,17 @@ def generate(
     )
 
 
+def _unavoidable(people: dict[int, Person], k: int, constraints: Constraints) -> dict[str, int]:
+    """Broken rules no grouping can avoid: an organization with more people than
+    k × the limit (an attempt that reaches this stops the search)."""
+    floor = dict.fromkeys(("organization", "apart", "facilitator", "kinds", "roles"), 0)
+    limit = constraints.max_per_organization
+    if limit:
+        totals = Counter(p.organization for p in people.values() if p.organization is not None)
+        floor["organization"] = sum(max(0, c - limit * k) for c in totals.values())
+    return floor
+
+
 def _attempt(
     by_id: dict[int, Person],
     units: list[list[int]],
@@ -389,6 +467,7 @@ def _attempt(
     k: int,
     constraints: Constraints,
     rng: random.Random,
+    budget: list[int],
 ) -> tuple[_Board, list[str]]:
     board = _Board(by_id, k, constraints)
     unmet: list[str] = []
@@ -497,7 +576,7 @@ def _attempt(
         board.add(pid, group_order[(cursor + best[1]) % k])
         cursor = (cursor + best[1] + 1) % k
 
-    _repair(board, rng, movable=set(singles) | _movable_facilitators(board, fixed, units))
+    _repair(board, rng, budget=budget, movable=set(singles) | _movable_facilitators(board, fixed, units))
 
     return board, unmet
 
@@ -507,8 +586,14 @@ def _movable_facilitators(board: _Board, fixed: set[int], units: list[list[int]]
     return {pid for pid in singles if pid not in fixed and board.people[pid].facilitator}
 
 
-def _repair(board: _Board, rng: random.Random, *, movable: set[int]) -> None:
-    """Swap people who break a rule with people elsewhere while that lowers the cost."""
+def _repair(board: _Board, rng: random.Random, *, movable: set[int], budget: list[int]) -> None:
+    """Move or swap people who break a rule while that lowers the cost.
+
+    Each try is priced from the counters (board.move_delta / swap_delta), and the tries of
+    one call to generate() share `budget`: a hopeless instance (84 people of one city in two
+    groups, at most one per city) stops after a bounded amount of work, the same amount for
+    the same input, so the answer still depends on the seed alone.
+    """
     movable_list = sorted(movable)
     if not movable_list:
         return
@@ -519,48 +604,39 @@ def _repair(board: _Board, rng: random.Random, *, movable: set[int]) -> None:
             return
         rng.shuffle(troubled)
         for pid in troubled:
+            if budget[0] <= 0:
+                return
             if not board.is_troubled(pid):
                 continue
             g = board.where[pid]
+            if len(board.members[g]) > board.base:
+                # g is one of the larger groups: the person may simply move to a smaller one.
+                targets = [h for h in range(board.k) if len(board.members[h]) == board.base and h != g]
+                rng.shuffle(targets)
+                targets = targets[:MAX_CANDIDATES]
+                budget[0] -= len(targets)
+                best = min(((board.move_delta(pid, h), i, h) for i, h in enumerate(targets)), default=None)
+                if best is not None and best[0] < 0:
+                    board.remove(pid)
+                    board.add(pid, best[2])
+                    improved = True
+                    continue
             if len(movable_list) <= MAX_CANDIDATES:
                 candidates = movable_list[:]
                 rng.shuffle(candidates)
             else:
                 candidates = rng.sample(movable_list, MAX_CANDIDATES)
-            before_g = board.cost(g)
-            if len(board.members[g]) > board.base:
-                # g is one of the larger groups: the person may simply move to a smaller one.
-                targets = [h for h in range(board.k) if len(board.members[h]) == board.base and h != g]
-                rng.shuffle(targets)
-                moved = False
-                for h in targets[:MAX_CANDIDATES]:
-                    before = before_g + board.cost(h)
-                    board.remove(pid)
-                    board.add(pid, h)
-                    if board.cost(g) + board.cost(h) < before:
-                        moved = improved = True
-                        break
-                    board.remove(pid)
-                    board.add(pid, g)
-                if moved:
-                    continue
             for other in candidates:
+                budget[0] -= 1
                 h = board.where[other]
-                if h == g:
+                if h == g or board.swap_delta(pid, other) >= 0:
                     continue
-                before = before_g + board.cost(h)
                 board.remove(pid)
                 board.remove(other)
                 board.add(pid, h)
                 board.add(other, g)
-                after = board.cost(g) + board.cost(h)
-                if after < before:
-                    improved = True
-                    break
-                board.remove(pid)
-                board.remove(other)
-                board.add(pid, g)
-                board.add(other, h)
+                improved = True
+                break
         if not improved:
             return
 
@@ -585,6 +661,15 @@ def _violations(board: _Board) -> dict[str, int]:
         empty = sum(1 for f in board.fac if f == 0)
         result["facilitator"] = max(0, empty - max(0, board.k - facilitators))
     return result
+
+
+def _listing(labels: list[str], limit: int = 10) -> str:
+    if len(labels) <= limit:
+        return "、".join(labels)
+    return _("%(list)s and %(count)s more") % {
+        "list": "、".join(labels[:limit]),
+        "count": len(labels) - limit,
+    }
 
 
 def group_label(index: int) -> str:
@@ -648,16 +733,16 @@ def _explain(board: _Board, violations: dict[str, int], facilitators: list[int |
                     "There are %(count)s facilitators for %(groups)s groups; without a facilitator: %(list)s.",
                     count,
                 )
-                % {"count": count, "groups": k, "list": "、".join(without)}
+                % {"count": count, "groups": k, "list": _listing(without)}
             )
     if violations["kinds"]:
         crowded = [group_label(g) for g in range(k) if board.breaks(g)["kinds"]]
         notes.append(
-            _("Kinds of organization could not be spread evenly in %(list)s.") % {"list": "、".join(crowded)}
+            _("Kinds of organization could not be spread evenly in %(list)s.") % {"list": _listing(crowded)}
         )
     if violations["roles"]:
         crowded = [group_label(g) for g in range(k) if board.breaks(g)["roles"]]
-        notes.append(_("Job roles could not be spread evenly in %(list)s.") % {"list": "、".join(crowded)})
+        notes.append(_("Job roles could not be spread evenly in %(list)s.") % {"list": _listing(crowded)})
     sizes = [len(m) for m in board.members]
     if sizes and max(sizes) - min(sizes) > 1:
         notes.append(

@@ -108,7 +108,7 @@ def _planted(rng: random.Random):
     limit = rng.randint(1, 3)
     orgs = rng.randint(1, 15)
     hidden: list[list[Person]] = [[] for _ in range(k)]
-    per_org = [dict() for _ in range(k)]
+    per_org = [{} for _ in range(k)]
     pid = 1
     # Deal people so that sizes are within one and no group holds more than `limit` per organization.
     for g in range(n):
@@ -239,7 +239,7 @@ def test_placed_people_stay_where_they_are():
         (Constraints(group_count=11), 10, "グループ数（11）が参加者数（10）より多く"),
         (Constraints(), 10, "どちらか一方"),
         (Constraints(group_size=3, group_count=2), 10, "どちらか一方"),
-        (Constraints(group_size=3), 0, "確定した参加者がいません"),
+        (Constraints(group_size=3), 0, "確定済みの参加者がいません"),
         (Constraints(group_size=3, max_per_organization=0), 10, "1以上"),
     ],
 )
