@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.errors import UserError
+
 # Weights of the broken rules: apart outranks the organization limit, which outranks
 # the facilitator, which outranks the spread of kinds and roles.
 W_APART = 1000
@@ -51,7 +53,7 @@ ATTEMPT_BUDGET = 3000
 SWAP_BUDGET = 300_000
 
 
-class GroupingError(Exception):
+class GroupingError(UserError):
     """Input that no grouping can satisfy; str(error) is for the organizer."""
 
 
