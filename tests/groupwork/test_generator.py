@@ -87,7 +87,9 @@ def test_everyone_is_in_exactly_one_group_of_sizes_within_one_and_the_seed_decid
     assert len(result.groups) == expected
     again = generate(list(reversed(people)), constraints, seed=seed)
     assert again.groups == result.groups and again.facilitators == result.facilitators
-    assert result.violations == count_violations(result.groups, people, constraints) or constraints.facilitators
+    assert (
+        result.violations == count_violations(result.groups, people, constraints) or constraints.facilitators
+    )
     # Broken rules are explained, never silent.
     if result.total_violations:
         assert result.unmet, instance
