@@ -5,6 +5,7 @@ from django.db import transaction
 from accounts import permissions
 from accounts.models import Membership, Organization, User
 from accounts.normalize import normalize_kana, normalize_name
+from audit import services as audit
 
 
 def find_or_create_organization(
@@ -45,14 +46,28 @@ def complete_signup_profile(
     if language in dict(User.Language.choices):
         user.preferred_language = language
     user.save()
-    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER)
+    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER, by=user)
     return user
 
 
-def grant_role(*, user: User, organization: Organization, role: str) -> Membership:
-    membership, _ = Membership.objects.get_or_create(user=user, organization=organization, role=role)
+def grant_role(*, user: User, organization: Organization, role: str, by: User | None = None) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
     permissions.forget(user)
+    if created:
+        audit_membership(membership, by=by, action="membership.grant", changes={"role": [None, role]})
     return membership
+
+
+def audit_membership(membership: Membership, *, by: User | None, action: str, changes: dict) -> None:
+    audit.record(
+        actor=by,
+        action=action,
+        target=membership,
+        target_label=f"{membership.user} — {membership.organization}",
+        changes=changes,
+        organization=membership.organization_id,
+        details={"user_id": membership.user_id},
+    )
 
 
 def primary_organization(user: User) -> Organization | None:
@@ -106,7 +121,7 @@ def invite_member(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         transaction.on_commit(lambda: send_invitation(user_id=user.pk, invited_by_id=invited_by.pk))
-    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER)
+    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER, by=invited_by)
     return user, created
 
 

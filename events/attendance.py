@@ -26,8 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit import services as audit
 from events.models import Event, Registration
-from events.services import PermissionDenied, can_manage_event
+from events.services import PermissionDenied, audit_registration, can_manage_event
 
 Attendance = Registration.Attendance
 Status = Registration.Status
@@ -98,8 +99,12 @@ def mark(registration: Registration, *, by: User, attendance: str) -> Registrati
         if locked.status != Status.CONFIRMED:
             raise AttendanceError(_("Only confirmed registrations have attendance."))
         if locked.attendance != attendance:
+            before = locked.attendance
             locked.attendance = attendance
             locked.save(update_fields=["attendance", "updated_at"])
+            audit_registration(
+                locked, by=by, action="attendance.mark", changes={"attendance": [before, attendance]}
+            )
         registration.__dict__.update(locked.__dict__)
         return locked
 
@@ -113,11 +118,24 @@ def bulk_mark(event: Event, *, by: User, registration_ids: Iterable[int], attend
     _require_manager(by, event)
     with transaction.atomic():
         # Ids of another event are silently out of scope: the filter on event is the guard.
-        return (
-            Registration.objects.filter(event=event, status=Status.CONFIRMED, pk__in=ids)
+        changing = list(
+            Registration.objects.select_for_update(of=("self",))
+            .filter(event=event, status=Status.CONFIRMED, pk__in=ids)
             .exclude(attendance=attendance)
-            .update(attendance=attendance, updated_at=timezone.now())
+            .select_related("user")
         )
+        updated = Registration.objects.filter(pk__in=[r.pk for r in changing]).update(
+            attendance=attendance, updated_at=timezone.now()
+        )
+        audit.record_many(
+            actor=by,
+            action="attendance.mark",
+            items=[(r, {"attendance": [r.attendance, attendance]}) for r in changing],
+            event=event,
+            label=lambda r: str(r.user),
+            organization_of=lambda r: r.organization_id,
+        )
+        return updated
 
 
 # --- self check-in ----------------------------------------------------------------------
@@ -165,6 +183,7 @@ def _self_mark(event: Event, *, user: User, now: datetime | None) -> Registratio
         )
         if registration is None:
             raise AttendanceError(_("You have no confirmed registration for this event."))
+        before = registration.attendance
         changed = []
         if registration.attendance != Attendance.ATTENDED:
             registration.attendance = Attendance.ATTENDED
@@ -174,6 +193,13 @@ def _self_mark(event: Event, *, user: User, now: datetime | None) -> Registratio
             changed.append("checked_in_at")
         if changed:
             registration.save(update_fields=[*changed, "updated_at"])
+            audit_registration(
+                registration,
+                by=user,
+                action="attendance.check_in",
+                changes={"attendance": [before, registration.attendance]} if "attendance" in changed else {},
+                event=event,
+            )
         return registration
 
 
@@ -544,6 +570,23 @@ def import_zoom_report(event: Event, *, by: User, data: bytes, filename: str = "
                     .exclude(pk__in=seen_regs)
                     .update(attendance=Attendance.ABSENT, updated_at=timezone.now())
                 )
+            audit.record(
+                actor=by,
+                action="attendance.import",
+                target=zoom_import,
+                target_label=filename[:255] or str(zoom_import),
+                event=locked,
+                details={
+                    "filename": filename[:255],
+                    "sha256": digest,
+                    "lines": len(lines),
+                    "matched": result.matched,
+                    "unmatched": result.unmatched,
+                    "attended": result.attended,
+                    "left_early": result.left_early,
+                    "absent": result.absent,
+                },
+            )
             return result
     except IntegrityError:
         # Two organizers uploaded the same file at once; the other upload won.
@@ -599,7 +642,15 @@ def link_row(row, *, by: User, registration: Registration):
         row.resolved_by = by
         row.resolved_at = timezone.now()
         row.save(update_fields=["state", "registration", "resolved_by", "resolved_at"])
+        before = reg.attendance
         _recompute(reg, event, row.zoom_import)
+        audit_registration(
+            reg,
+            by=by,
+            action="attendance.import_link",
+            changes={"attendance": [before, reg.attendance]},
+            event=event,
+        )
         return row
 
 
@@ -616,4 +667,11 @@ def dismiss_row(row, *, by: User):
         row.resolved_by = by
         row.resolved_at = timezone.now()
         row.save(update_fields=["state", "resolved_by", "resolved_at"])
+        audit.record(
+            actor=by,
+            action="attendance.import_dismiss",
+            target=row,
+            target_label=row.name,
+            event=row.zoom_import.event_id,
+        )
         return row

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from audit import services as audit
 from events import attendance, services
 from events.models import Event, Registration
 
@@ -345,6 +346,13 @@ def reception_roster(request, event: Event):
 
         html = render_to_string("events/attendance/reception_roster.html", {**context, "pdf": True}, request)
         pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        audit.record(
+            actor=request.user,
+            action="export.reception_roster",
+            target=event,
+            event=event,
+            details={"format": "pdf", "rows": len(context["registrations"])},
+        )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="reception-{event.pk}.pdf"'
         return response

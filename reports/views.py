@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
+from audit import services as audit
 from config.dates import format_fiscal_year
 from config.exports import xlsx_response
 from events.models import Event
@@ -232,6 +233,9 @@ def export(request, year: int):
         raise PermissionDenied
     board = selectors.dashboard(request.user, year=year)
     label = format_fiscal_year(year).split("（")[0]
+    audit.record(
+        actor=request.user, action="export.fiscal_year_report", details={"year": year, "format": "xlsx"}
+    )
     return xlsx_response(
         _("Tsunagu report %(year)s.xlsx") % {"year": label}, exports.fiscal_year_sheets(request.user, board)
     )

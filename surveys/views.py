@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import Organization
+from audit import services as audit
 from events.models import Event, ParticipatingOrganization, Registration
 from surveys import exports, results, services
 from surveys.aggregation import aggregate_now
@@ -388,6 +389,15 @@ def download_file(request, answer_id: int):
         handle = answer.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    audit.record(
+        actor=request.user,
+        action="download.sheet_file",
+        target=answer,
+        target_label=answer.file_name,
+        event=submission.event_id,
+        organization=submission.organization_id,
+        details={"form": submission.form.title, "submission": submission.pk},
+    )
     # Served as a download with the type read from its content, never rendered inline.
     return FileResponse(
         handle, as_attachment=True, filename=answer.file_name or "file", content_type=answer.file_type
@@ -750,11 +760,18 @@ def submission_detail(request, submission_id):
     )
 
 
+def _audit_export(request, form, event, fmt: str) -> None:
+    audit.record(
+        actor=request.user, action="export.form_answers", target=form, event=event, details={"format": fmt}
+    )
+
+
 @login_required
 def export_xlsx(request, pk: int, event_id: int):
     form = _form(pk)
     event = _event(form, event_id)
     _require_reader(request, form)
+    _audit_export(request, form, event, "xlsx")
     return exports.xlsx_response(form, event)
 
 
@@ -763,6 +780,7 @@ def export_csv(request, pk: int, event_id: int):
     form = _form(pk)
     event = _event(form, event_id)
     _require_reader(request, form)
+    _audit_export(request, form, event, "csv")
     return exports.csv_response(form, event)
 
 
@@ -772,6 +790,7 @@ def export_files(request, pk: int, event_id: int):
     event = _event(form, event_id)
     _require_reader(request, form)
     archive = exports.files_zip(form, event)
+    _audit_export(request, form, event, "zip")
     return FileResponse(
         archive, as_attachment=True, filename=f"{form.title}_{event.starts_at:%Y%m%d}_files.zip"
     )
