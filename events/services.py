@@ -20,6 +20,7 @@ from accounts.models import Organization, User
 from accounts.services import primary_organization_id
 from audit import services as audit
 from events import domain
+from events import hosts as host_rules
 from events.models import Event, ParticipatingOrganization, ProgramItem, Registration, TransitionError
 
 Status = Registration.Status
@@ -341,7 +342,7 @@ def create_event(*, by: User, data: dict, hosts: Iterable[Organization], speaker
         event = Event(**data, created_by=by)
         event.full_clean(exclude=["hosts", "speakers"])
         event.save()
-        event.hosts.set(hosts)
+        event.hosts.set(host_rules.merge(current=(), submitted=hosts, by=by))
         if speakers:
             event.speakers.set(speakers)
         if not permissions.can_manage_for(by, [h.pk for h in event.hosts.all()]):
@@ -368,7 +369,8 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
             locked.revision += 1
         locked.save()
         if hosts is not None:
-            locked.hosts.set(hosts)
+            # Co-hosts the editor does not run events for stay (the form never offered them).
+            locked.hosts.set(host_rules.merge(current=locked.hosts.all(), submitted=hosts, by=by))
         if speakers is not None:
             locked.speakers.set(speakers)
         audited = audit.diff(

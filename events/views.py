@@ -20,6 +20,7 @@ from accounts.models import Organization
 from audit import services as audit
 from config.dates import format_datetime
 from config.exports import csv_response, xlsx_response
+from events import hosts as host_rules
 from events import selectors, services
 from events.forms import (
     BulkRegisterForm,
@@ -211,13 +212,22 @@ def series_edit(request, pk=None):
         series = get_object_or_404(EventSeries, pk=pk)
         if not permissions.can_manage_for(request.user, series.hosts.values_list("pk", flat=True)):
             raise DjangoPermissionDenied
-    form = EventSeriesForm(request.POST or None, instance=series, organizations=_organizer_orgs(request.user))
+    form = EventSeriesForm(
+        request.POST or None,
+        instance=series,
+        organizations=_organizer_orgs(request.user),
+        editor=request.user,
+    )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
+            current = list(series.hosts.all()) if series else []
             obj = form.save(commit=False)
             obj.created_by = obj.created_by or request.user
             obj.save()
-            form.save_m2m()
+            # Co-hosts the editor does not run events for stay (the form never offered them).
+            obj.hosts.set(
+                host_rules.merge(current=current, submitted=form.cleaned_data["hosts"], by=request.user)
+            )
         messages.success(request, _("The series was saved. Now add its first session."))
         return redirect(f"{reverse('events:event_create')}?series={obj.pk}")
     return render(request, "events/manage/series_form.html", {"form": form, "series": series})
@@ -260,7 +270,9 @@ def event_create(request):
 
 @_managed_event
 def event_edit(request, event):
-    form = EventForm(request.POST or None, instance=event, organizations=_organizer_orgs(request.user))
+    form = EventForm(
+        request.POST or None, instance=event, organizations=_organizer_orgs(request.user), editor=request.user
+    )
     if request.method == "POST" and form.is_valid():
         data = _event_data(form)
         fresh = Event.objects.get(pk=event.pk)  # the form wrote its values onto `event`

@@ -92,6 +92,8 @@ def test_registration_by_a_coordinator(coordinator, municipality, participant):
 
 def test_event_publish_edit_and_cancel_with_field_diffs(organizer, municipality, other_municipality):
     event = EventFactory(hosts=[municipality], status=Event.Status.DRAFT, title="旧題")
+    # The organizer runs events for both, so may add the second as a co-host.
+    Membership.objects.create(user=organizer, organization=other_municipality, role=Membership.Role.ORGANIZER)
     events.update_event(
         event, by=organizer, data={"title": "新題", "capacity": 40}, hosts=[municipality, other_municipality]
     )
