@@ -60,6 +60,18 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}.")
         return number
 
+    def float(self, name: str, default: object = _UNSET, *, above: float | None = None) -> float:
+        value = self._raw(name, default)
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ImproperlyConfigured(f"{name}={value!r} is not a finite number.")
+        if above is not None and number <= above:
+            raise ImproperlyConfigured(f"{name}={number:g} must be greater than {above:g}.")
+        return number
+
     def list(self, name: str, default: object = _UNSET) -> list[str]:
         value = self._raw(name, default)
         if isinstance(value, list):
@@ -89,7 +101,7 @@ def email_settings(url: str, *, base_dir: os.PathLike | str) -> dict[str, object
         path = unquote(parts.netloc + parts.path) or "var/mail"
         if not os.path.isabs(path):
             path = os.path.join(base_dir, path)
-        return {"EMAIL_BACKEND": "config.mail.EmlFileBackend", "EMAIL_FILE_PATH": path}
+        return {"EMAIL_BACKEND": "core.mail.EmlFileBackend", "EMAIL_FILE_PATH": path}
     if scheme == "console":
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if scheme == "memory":
@@ -107,7 +119,7 @@ def email_settings(url: str, *, base_dir: os.PathLike | str) -> dict[str, object
         config["EMAIL_USE_TLS"] = scheme == "smtp+tls"
         config["EMAIL_USE_SSL"] = scheme == "smtp+ssl"
         config["EMAIL_TIMEOUT"] = int(parse_qs(parts.query).get("timeout", ["10"])[0])
-        config["EMAIL_BACKEND"] = "config.mail.SmtpBackend"
+        config["EMAIL_BACKEND"] = "core.mail.SmtpBackend"
         return config
     raise ImproperlyConfigured(
         f"EMAIL_URL={url!r}: use file://, smtp://, smtp+tls://, smtp+ssl://, console:// or memory://"

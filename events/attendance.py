@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -27,9 +28,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit import services as audit
+from core.errors import UserError
 from events import code_attempts
 from events.models import Event, Registration
-from events.services import PermissionDenied, audit_registration, can_manage_event
+from events.services import audit_registration, can_manage_event
 
 Attendance = Registration.Attendance
 Status = Registration.Status
@@ -40,7 +42,7 @@ CHECKIN_MARGIN = timedelta(minutes=30)
 MAX_ZOOM_BYTES = 10 * 1024 * 1024
 
 
-class AttendanceError(Exception):
+class AttendanceError(UserError):
     """Refused check-in, code or import; str(error) is a message for the person."""
 
 
@@ -258,7 +260,7 @@ def enter_code(event: Event, *, user: User, code: str, now: datetime | None = No
 
 
 def _fmt(value: datetime) -> str:
-    from config.dates import format_datetime
+    from core.dates import format_datetime
 
     return format_datetime(value)
 

@@ -11,9 +11,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from core.errors import UserError
 
 
-class TransitionError(Exception):
+class TransitionError(UserError):
     """A state change the model does not allow; the message is for people."""
 
 

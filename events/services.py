@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from accounts import permissions
 from accounts.models import Organization, User
 from accounts.services import primary_organization_id
 from audit import services as audit
+from core.errors import UserError
 from events import domain
 from events import hosts as host_rules
 from events.models import Event, ParticipatingOrganization, ProgramItem, Registration, TransitionError
@@ -26,12 +28,8 @@ from events.models import Event, ParticipatingOrganization, ProgramItem, Registr
 Status = Registration.Status
 
 
-class RegistrationError(Exception):
+class RegistrationError(UserError):
     """Refused registration; str(error) is a message for the person, in their language."""
-
-
-class PermissionDenied(Exception):
-    pass
 
 
 _WINDOW_MESSAGES = {
@@ -44,7 +42,7 @@ _WINDOW_MESSAGES = {
 
 
 def _fmt(value: datetime | None) -> str:
-    from config.dates import format_datetime
+    from core.dates import format_datetime
 
     return format_datetime(value)
 

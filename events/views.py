@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from accounts.models import Organization
 from audit import services as audit
-from config.dates import format_datetime
-from config.exports import csv_response, xlsx_response
+from core.dates import format_datetime
+from core.exports import csv_response, xlsx_response
 from events import hosts as host_rules
 from events import selectors, services
 from events.forms import (
@@ -50,7 +50,7 @@ def _managed_event(view):
     def wrapper(request, pk, *args, **kwargs):
         event = get_object_or_404(Event.objects.select_related("series"), pk=pk)
         if not services.can_manage_event(request.user, event):
-            raise DjangoPermissionDenied
+            raise PermissionDenied
         return view(request, event, *args, **kwargs)
 
     return wrapper
@@ -64,7 +64,7 @@ def _readable_event(view):
     def wrapper(request, pk, *args, **kwargs):
         event = get_object_or_404(Event.objects.select_related("series"), pk=pk)
         if not services.can_view_registrations(request.user, event):
-            raise DjangoPermissionDenied
+            raise PermissionDenied
         request.can_manage = services.can_manage_event(request.user, event)
         return view(request, event, *args, **kwargs)
 
@@ -196,7 +196,7 @@ def series_detail(request, pk):
 @login_required
 def manage(request):
     if not permissions.is_organizer(request.user):
-        raise DjangoPermissionDenied
+        raise PermissionDenied
     page = Paginator(selectors.managed_events(request.user), 30).get_page(request.GET.get("page"))
     page.object_list = selectors.with_counts(page.object_list)
     series = EventSeries.objects.filter(hosts__in=_organizer_orgs(request.user)).distinct()
@@ -206,12 +206,12 @@ def manage(request):
 @login_required
 def series_edit(request, pk=None):
     if not permissions.is_organizer(request.user):
-        raise DjangoPermissionDenied
+        raise PermissionDenied
     series = None
     if pk:
         series = get_object_or_404(EventSeries, pk=pk)
         if not permissions.can_manage_for(request.user, series.hosts.values_list("pk", flat=True)):
-            raise DjangoPermissionDenied
+            raise PermissionDenied
     form = EventSeriesForm(
         request.POST or None,
         instance=series,
@@ -241,7 +241,7 @@ def _event_data(form: EventForm) -> dict:
 @login_required
 def event_create(request):
     if not permissions.is_organizer(request.user):
-        raise DjangoPermissionDenied
+        raise PermissionDenied
     orgs = _organizer_orgs(request.user)
     initial = {}
     series_id = request.GET.get("series")
@@ -487,7 +487,7 @@ def export_registrations(request, event, fmt):
 @login_required
 def coordinate(request):
     if not permissions.is_coordinator(request.user):
-        raise DjangoPermissionDenied
+        raise PermissionDenied
     rows = selectors.coordinator_registrations(request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
@@ -500,7 +500,7 @@ def coordinate(request):
 @login_required
 def bulk_register(request, pk):
     if not permissions.is_coordinator(request.user):
-        raise DjangoPermissionDenied
+        raise PermissionDenied
     event = get_object_or_404(Event.objects.visible_to_public(), pk=pk)
     org_ids = sorted(permissions.coordinator_org_ids(request.user))
     organization = Organization.objects.filter(

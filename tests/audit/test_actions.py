@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -70,7 +71,7 @@ def test_promote_from_the_waitlist(event, requested, organizer):
 
 
 def test_a_refused_decision_leaves_no_entry(event, requested, other_organizer):
-    with pytest.raises(events.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         events.approve(requested, by=other_organizer)
     assert not AuditEntry.objects.exists()
 

@@ -81,6 +81,9 @@ RULES: dict[str, Rule] = {
     # --- project ---------------------------------------------------------------------------
     "home": Rule(EVERYONE, why=PUBLIC_PAGE),
     "healthz": Rule(EVERYONE, why="liveness probe for the load balancer; says only ok/failing"),
+    "healthz_status": Rule(
+        NOBODY, why="the operator's status page: staff, or a monitor with HEALTH_STATUS_TOKEN"
+    ),
     "favicon": Rule(EVERYONE, why="a redirect to the site's icon"),
     "set_language": Rule(EVERYONE, why="Django's language switch: a cookie", self_service=True),
     "^media/(?P<path>.*)$": Rule(

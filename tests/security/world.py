@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from config.dates import fiscal_year
+from core.dates import fiscal_year
 from events import services as event_services
 from events.models import Event, Registration
 from tests.factories import (
