@@ -176,8 +176,8 @@ RULES: dict[str, Rule] = {
     "surveys:results": Rule(OWNER_AND_REVIEWER, params={"pk": "questionnaire", "event_id": "held"}),
     "surveys:refresh": Rule(
         OWNER,
-        params={"pk": "questionnaire", "event_id": "held"},
-        why="recomputing is a write: not the reviewer's",
+        params={"pk": "named_questionnaire", "event_id": "held"},
+        why="recomputing is a write: not the reviewer's; never for anonymous forms (refused for all)",
     ),
     "surveys:compare": Rule(OWNER_AND_REVIEWER, params={"pk": "questionnaire", "event_id": "held"}),
     # --- notifications --------------------------------------------------------------------------
