@@ -5,6 +5,7 @@ from django.db import transaction
 from accounts import membership, permissions
 from accounts.models import Membership, Organization, User
 from accounts.normalize import normalize_kana, normalize_name
+from audit import services as audit
 
 
 @transaction.atomic
@@ -41,10 +42,24 @@ def complete_signup_profile(
     return user
 
 
-def grant_role(*, user: User, organization: Organization, role: str) -> Membership:
-    membership, _ = Membership.objects.get_or_create(user=user, organization=organization, role=role)
+def grant_role(*, user: User, organization: Organization, role: str, by: User | None = None) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
     permissions.forget(user)
+    if created:
+        audit_membership(membership, by=by, action="membership.grant", changes={"role": [None, role]})
     return membership
+
+
+def audit_membership(membership: Membership, *, by: User | None, action: str, changes: dict) -> None:
+    audit.record(
+        actor=by,
+        action=action,
+        target=membership,
+        target_label=f"{membership.user} — {membership.organization}",
+        changes=changes,
+        organization=membership.organization_id,
+        details={"user_id": membership.user_id},
+    )
 
 
 def primary_organization(user: User) -> Organization | None:
@@ -98,7 +113,7 @@ def invite_member(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         transaction.on_commit(lambda: send_invitation(user_id=user.pk, invited_by_id=invited_by.pk))
-    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER)
+    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER, by=invited_by)
     return user, created
 
 
