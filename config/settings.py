@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "surveys",
+    "groupwork",
     "notifications",
     "reports",
 ]
@@ -286,6 +287,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-schedule-reminders": {"task": "notifications.schedule_reminders", "schedule": 900.0},
     "events-snapshot-deadline-counts": {"task": "events.snapshot_deadline_counts", "schedule": 300.0},
     "events-complete-finished": {"task": "events.complete_finished_events", "schedule": 600.0},
+    # Anonymous questionnaires: release waiting responses when k more arrived or the form closed.
+    "surveys-release-anonymous": {"task": "surveys.release_anonymous", "schedule": 600.0},
 }
 
 # /healthz/status (config/health.py): who may read it without a staff login, and when it
@@ -317,6 +320,8 @@ SURVEYS_MAX_UPLOAD_MB = env.int("SURVEYS_MAX_UPLOAD_MB", 20, minimum=1)
 SURVEYS_MIN_GROUP_SIZE = env.int("SURVEYS_MIN_GROUP_SIZE", 3, minimum=1)
 SURVEYS_TOKEN_MAX_AGE_DAYS = env.int("SURVEYS_TOKEN_MAX_AGE_DAYS", 60, minimum=1)
 SURVEYS_AGGREGATE_DEBOUNCE_SECONDS = env.int("SURVEYS_AGGREGATE_DEBOUNCE_SECONDS", 10, minimum=0)
+# A questionnaire without a due date closes this many days after its session ends.
+SURVEYS_QUESTIONNAIRE_OPEN_DAYS = env.int("SURVEYS_QUESTIONNAIRE_OPEN_DAYS", 14, minimum=1)
 
 # The audit trail is kept this long (the retention purge deletes older entries); the
 # database refuses to delete entries younger than a year whatever this says.

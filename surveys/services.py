@@ -28,14 +28,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import permissions
 from accounts.models import Organization, User
 from accounts.normalize import nfkc
+from audit import services as audit
 from core.dates import format_datetime
 from core.errors import UserError
 from events.models import Event, EventSeries, Registration
 from events.services import can_manage_event
+from surveys import anonymity
 from surveys import files as filekinds
 from surveys.models import Answer, Choice, Form, Question, Respondent, Section, Submission
 from surveys.starters import OTHER_LABEL, STARTERS
@@ -156,6 +159,8 @@ FORM_FIELDS = (
     "default_due",
     "editable_after_submit",
     "allow_late",
+    "min_responses",
+    "results_release",
 )
 
 
@@ -172,11 +177,27 @@ def update_form(form: Form, *, by: User, data: dict) -> Form:
                         "anonymous can no longer change. Add a new form instead."
                     )
                 )
+        for name in ("min_responses", "results_release"):
+            if name in data and data[name] != getattr(locked, name) and has_answers and locked.anonymous:
+                # Lowering k, or moving from steps to a breakdown at the close, would let a
+                # reader difference what was shown before against what shows after.
+                raise SurveyError(
+                    _(
+                        "Answers have already been received, so when this anonymous questionnaire's "
+                        "results show can no longer change."
+                    )
+                )
         for name in FORM_FIELDS:
             if name in data:
                 setattr(locked, name, data[name])
         if locked.anonymous and (locked.kind != Form.Kind.QUESTIONNAIRE or locked.per_organization):
             raise SurveyError(_("Only questionnaires answered by each person can be anonymous."))
+        try:
+            locked.min_responses = anonymity.validate_k(locked.min_responses)
+        except ValueError as error:
+            raise SurveyError(str(error)) from None
+        if locked.anonymous and locked.questions.filter(type=Question.Type.FILE).exists():
+            raise SurveyError(_(FILE_ON_ANONYMOUS))
         if locked.opens_at and locked.closes_at and locked.closes_at <= locked.opens_at:
             raise SurveyError(_("The due date must come after the opening date."))
         locked.save()
@@ -259,8 +280,16 @@ def _clean_choices(lines: list[str]) -> list[str]:
     return result
 
 
-def _validate_question(data: dict, choices: list[str]) -> None:
+FILE_ON_ANONYMOUS = gettext_noop(
+    "An anonymous questionnaire cannot ask for files: a file keeps its name, its details and "
+    "its content, any of which can tell who sent it. Ask for a written answer instead."
+)
+
+
+def _validate_question(data: dict, choices: list[str], form: Form | None = None) -> None:
     qtype = data.get("type")
+    if form is not None and form.anonymous and qtype == Question.Type.FILE:
+        raise SurveyError(_(FILE_ON_ANONYMOUS))
     if qtype in Question.CHOICE_TYPES and len(choices) < 2 and not (choices and data.get("allow_other")):
         raise SurveyError(_("A choice question needs at least two choices, one per line."))
     if data.get("breakdown") and qtype != Question.Type.SINGLE_CHOICE:
@@ -347,7 +376,7 @@ def add_question(section: Section, *, by: User, data: dict, choices: list[str] =
         form = _lock_form(section.form)
         _require_manager(by, form)
         choices = _clean_choices(list(choices))
-        _validate_question(data, choices)
+        _validate_question(data, choices, form)
         question = Question.objects.create(
             form=form,
             section=section,
@@ -368,7 +397,7 @@ def update_question(question: Question, *, by: User, data: dict, choices: list[s
         _require_manager(by, form)
         question = Question.objects.select_for_update().get(pk=question.pk)
         choices = _clean_choices(list(choices))
-        _validate_question(data, choices)
+        _validate_question(data, choices, form)
         has_answers = question.answers.exists()
         if "type" in data and data["type"] != question.type and has_answers:
             raise SurveyError(
@@ -917,6 +946,51 @@ def _store(submission: Submission, result: Parse, removed: dict[int, int]) -> No
             current.delete()
 
 
+def _answer_state(submission: Submission | None) -> dict[tuple[int, int], list]:
+    """What each (question, repeat) holds, to tell which answers a save changed."""
+    if submission is None or submission.pk is None:
+        return {}
+    state: dict[tuple[int, int], list] = defaultdict(list)
+    for row in Answer.objects.filter(submission=submission).values_list(
+        "question_id", "repeat", "choice_id", "value_text", "file_name", "file_size"
+    ):
+        state[(row[0], row[1])].append(row[2:])
+    return {key: sorted(values, key=repr) for key, values in state.items()}
+
+
+def _audit_sheet_save(
+    submission: Submission, *, by: User, structure: Structure, before: dict, status_before: str | None
+) -> None:
+    """Who changed which answers of a sheet. The answers themselves stay out of the trail:
+    a sheet may hold case-level personal information, and audit rows outlive the sheet's
+    retention period and cannot be deleted."""
+    after = _answer_state(submission)
+    changed = sorted(
+        {key for key in set(before) | set(after) if before.get(key) != after.get(key)},
+        key=lambda key: (structure.questions[key[0]].order if key[0] in structure.questions else 0, key),
+    )
+    questions = []
+    for question_id, repeat in changed:
+        question = structure.questions.get(question_id)
+        name = question.label if question else str(question_id)
+        questions.append(f"{name} [{repeat + 1}]" if repeat else name)
+    changes = {}
+    if status_before != submission.status:
+        changes["status"] = [status_before, submission.status]
+    if not questions and not changes:
+        return
+    audit.record(
+        actor=by,
+        action="sheet.submit" if "status" in changes and submission.is_submitted else "sheet.edit",
+        target=submission,
+        target_label=f"{submission.form.title}（{submission.organization or submission.user or ''}）",
+        changes=changes,
+        details={"questions": questions},
+        event=submission.event_id,
+        organization=submission.organization_id,
+    )
+
+
 def _group_choice(structure: Structure, result: Parse) -> Choice | None:
     group = structure.group_question()
     if group is None:
@@ -967,6 +1041,8 @@ def save_answers(
             # Editing what was already sent: an invalid change is not saved over the
             # valid answers; the page shows what was typed with the errors.
             return Outcome(submission, errors, result.notices, saved=False, submitted=False, parse=result)
+        answers_before = _answer_state(submission)
+        status_before = submission.status if submission is not None else None
         if submission is None:
             submission = Submission(
                 form=form,
@@ -992,6 +1068,9 @@ def save_answers(
                 _("Someone else saved this sheet at the same moment. Reload the page and try again.")
             ) from None
         _store(submission, result, removed)
+        _audit_sheet_save(
+            submission, by=who.user, structure=structure, before=answers_before, status_before=status_before
+        )
         if becomes_submitted:
             _after_submit(form, event)
         return Outcome(
@@ -1015,14 +1094,13 @@ def _save_anonymous(form, *, event, who, data, uploads, action, structure) -> Ou
                 Respondent.objects.create(form=form, event=event, user=who.user)
         except IntegrityError:
             raise SurveyError(_("You have already answered this questionnaire. Thank you.")) from None
-        # No user, no token, no time: only the answers and the breakdown group.
-        submission = Submission.objects.create(
+        # No user, no token, no time, no sequence: see surveys.anonymity.
+        anonymity.store_response(
             form=form,
             event=event,
-            status=Submission.Status.SUBMITTED,
+            rows=[row for p in result.items for row in p.rows],
             group_choice=_group_choice(structure, result),
         )
-        _store(submission, result, {})
         _after_submit(form, event)
     return Outcome(None, {}, result.notices, saved=True, submitted=True, parse=result)
 

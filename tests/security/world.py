@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import MembershipRequest
 from core.dates import fiscal_year
 from events import services as event_services
 from events.models import Event, Registration
@@ -40,6 +41,7 @@ PERSONAS = (
     "other_coordinator",
     "other_organizer",
     "reviewer",
+    "pending",
 )
 OWNER = "owner"
 
@@ -95,6 +97,7 @@ def build(
         "other_coordinator": other_coordinator,
         "other_organizer": other_organizer,
         "reviewer": reviewer,
+        "pending": _pending_member(municipality),
     }
     world = World(municipality, series, event, draft, held, registration, held_registration, waiting, people)
     world.objects.update(
@@ -106,9 +109,22 @@ def build(
     probe.parent.mkdir(parents=True, exist_ok=True)
     probe.write_text("probe for tests/security", encoding="utf-8")
     world.objects["media_probe"] = MEDIA_PROBE
+    world.objects["membership_request"] = (
+        MembershipRequest.objects.filter(user=people["pending"]).values_list("pk", flat=True).get()
+    )
     _add_notifications(world)
     _add_surveys(world)
     return world
+
+
+def _pending_member(municipality):
+    """Signed up naming 草加市 and confirmed the address; not (yet) approved."""
+    from accounts import membership
+    from tests.factories import verified
+
+    user = verified(UserFactory(full_name="申請中 三郎", email="pending@example.net"))
+    membership.request_membership(user=user, organization=municipality)
+    return user
 
 
 def _add_notifications(world: World) -> None:
@@ -135,6 +151,9 @@ def _add_surveys(world: World) -> None:
     owner, participant = world.people["owner"], world.people["participant"]
     prework = services.create_from_starter(by=owner, starter="worksheet", event=world.event)
     questionnaire = services.create_from_starter(by=owner, starter="questionnaire", event=world.held)
+    # A named questionnaire too: only its results may be recalculated on demand.
+    named = services.create_from_starter(by=owner, starter="questionnaire", event=world.held)
+    services.update_form(named, by=owner, data={"anonymous": False})
     submission = Submission.objects.create(
         form=prework,
         event=world.event,
@@ -152,6 +171,7 @@ def _add_surveys(world: World) -> None:
     world.objects.update(
         form=prework.pk,
         questionnaire=questionnaire.pk,
+        named_questionnaire=named.pk,
         section=Section.objects.filter(form=prework).order_by("pk").first().pk,
         question=question.pk,
         submission=submission.pk,
