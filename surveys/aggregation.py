@@ -118,13 +118,13 @@ def compute(form: Form, event_id: int) -> dict:
 def aggregate_now(form: Form, event: Event | int) -> Summary:
     """Recompute and store; running it twice stores the same thing (idempotent).
 
-    Only released responses count (surveys.anonymity), so recomputing an anonymous
-    form's summary never shows a response before its batch is released."""
+    Only released responses count (Submission.in_results), so even a recompute could not
+    show an anonymous response before its batch is released."""
     event_id = event if isinstance(event, int) else event.pk
     if form.anonymous:
-        from surveys.anonymity import summarize
-
-        return summarize(form, event_id)
+        # Its summary keeps a frozen breakdown and follows the release rules: only
+        # surveys.anonymity.release_due writes it.
+        raise ValueError("An anonymous form's summary is written by surveys.anonymity.release_due.")
     data = compute(form, event_id)
     with transaction.atomic():
         summary, _created = Summary.objects.update_or_create(
