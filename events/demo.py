@@ -1,5 +1,14 @@
 """Demo data: the casebook's 2022 sessions as history, and upcoming events from today.
 
+What the casebook prints (dates, programs, lecturers in its order, 参加者数 ※申込時点 42,
+46 and 25) is used as printed; what it does not give is either left empty (doors-open
+times other than its Zoom開場 rows, registration deadlines, the reason 苫小牧市 第1回 was
+cancelled) or marked as demo data on the page (who took part, the exchange meetings'
+participants). Who took part is a table (`PARTICIPATION`): per session, per municipality
+or partner organization, how many registered, attended, left early, were absent,
+answered the questionnaire and sent the pre-work sheet. tests/reports/test_demo_figures.py
+works the 2021年度 dashboard out by hand from it.
+
 Idempotent: every object is found by its natural key before it is created, so
 `make run` can call it on every start.
 """
@@ -8,6 +17,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -15,7 +25,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, MembershipRequest, Organization, User
-from events.models import Event, EventSeries, ParticipatingOrganization, ProgramItem, Registration, Speaker
+from events import program as program_rules
+from events.models import (
+    Event,
+    EventSeries,
+    ParticipatingOrganization,
+    ProgramItem,
+    ProgramItemSpeaker,
+    Registration,
+    Speaker,
+)
 
 Role = Membership.Role
 Kind = Organization.Kind
@@ -85,23 +104,52 @@ def organizations() -> dict[str, Organization]:
     soka_dept = _org("健康福祉部", prefecture="埼玉県", parent=soka)
     tomakomai = _org("苫小牧市", prefecture="北海道")
     tomakomai_dept = _org("福祉部", prefecture="北海道", parent=tomakomai)
+    soka_children_dept = _org("子ども未来部", prefecture="埼玉県", parent=soka)
+    gyoda = _org("行田市", prefecture="埼玉県")
+    gyoda_dept = _org("健康福祉部", prefecture="埼玉県", parent=gyoda)
+    kushiro = _org("釧路市", prefecture="北海道")
+    omuta = _org("大牟田市", prefecture="福岡県")
+    sakai = _org("坂井市", prefecture="福井県")
+    toyota = _org("豊田市", prefecture="愛知県")
     orgs = {
         "soka": soka,
         "soka_policy": _org("福祉政策課", prefecture="埼玉県", parent=soka_dept),
+        "soka_disability": _org("障がい福祉課", prefecture="埼玉県", parent=soka_dept),
+        "soka_elderly": _org("長寿支援課", prefecture="埼玉県", parent=soka_dept),
+        "soka_livelihood": _org("生活支援課", prefecture="埼玉県", parent=soka_dept),
+        "soka_children": _org("子育て支援課", prefecture="埼玉県", parent=soka_children_dept),
         "soka_csw": _org("草加市社会福祉協議会", kind=Kind.COUNCIL_OF_SOCIAL_WELFARE, prefecture="埼玉県"),
         "soka_houkatsu": _org("草加市地域包括支援センター", kind=Kind.OTHER, prefecture="埼玉県"),
         "tomakomai": tomakomai,
         "tomakomai_general": _org("総合福祉課", prefecture="北海道", parent=tomakomai_dept),
+        "tomakomai_care": _org("介護福祉課", prefecture="北海道", parent=tomakomai_dept),
+        "tomakomai_disability": _org("障がい福祉課", prefecture="北海道", parent=tomakomai_dept),
         "tomakomai_csw": _org(
             "苫小牧市社会福祉協議会", kind=Kind.COUNCIL_OF_SOCIAL_WELFARE, prefecture="北海道"
         ),
         "tomakomai_npo": _org("NPO法人とまこまい地域ネット", kind=Kind.NPO, prefecture="北海道"),
         "yuyu": _org("社会福祉法人ゆうゆう", kind=Kind.SOCIAL_WELFARE_CORPORATION, prefecture="北海道"),
-        "gyoda": _org("行田市", prefecture="埼玉県"),
-        "kushiro": _org("釧路市", prefecture="北海道"),
-        "omuta": _org("大牟田市", prefecture="福岡県"),
-        "sakai": _org("坂井市", prefecture="福井県"),
-        "toyota": _org("豊田市", prefecture="愛知県"),
+        "gyoda": gyoda,
+        "gyoda_welfare": _org("福祉課", prefecture="埼玉県", parent=gyoda_dept),
+        "gyoda_children": _org("子ども未来課", prefecture="埼玉県", parent=gyoda_dept),
+        "gyoda_elderly": _org("高齢者福祉課", prefecture="埼玉県", parent=gyoda_dept),
+        "gyoda_health": _org("保健センター", prefecture="埼玉県", parent=gyoda_dept),
+        "kushiro": kushiro,
+        "kushiro_office": _org(
+            "生活福祉事務所", prefecture="北海道", parent=_org("福祉部", prefecture="北海道", parent=kushiro)
+        ),
+        "omuta": omuta,
+        "omuta_welfare": _org(
+            "福祉課", prefecture="福岡県", parent=_org("保健福祉部", prefecture="福岡県", parent=omuta)
+        ),
+        "sakai": sakai,
+        "sakai_general": _org(
+            "福祉総務課", prefecture="福井県", parent=_org("健康福祉部", prefecture="福井県", parent=sakai)
+        ),
+        "toyota": toyota,
+        "toyota_consult": _org(
+            "福祉総合相談課", prefecture="愛知県", parent=_org("福祉部", prefecture="愛知県", parent=toyota)
+        ),
         "mhlw": _org("厚生労働省", kind=Kind.GOVERNMENT),
         "shirakawa": _org("医療法人静光園白川病院", kind=Kind.MEDICAL, prefecture="福岡県"),
     }
@@ -141,37 +189,207 @@ def _pending_request(org: Organization, *, password: str) -> None:
         )
 
 
-def people(orgs, count: int = 120) -> list[User]:
-    rng = random.Random(2022)
-    pool = [
-        "soka_csw",
-        "soka_houkatsu",
-        "soka_policy",
-        "tomakomai_csw",
-        "tomakomai_npo",
-        "tomakomai_general",
-        "gyoda",
-        "kushiro",
-        "omuta",
-        "sakai",
-        "toyota",
-    ]
-    result = []
-    for n in range(count):
-        family, family_kana = FAMILY[n % len(FAMILY)]
-        given, given_kana = GIVEN[(n * 7) % len(GIVEN)]
-        org = orgs[pool[rng.randrange(len(pool))] if n >= 20 else pool[n % 3]]
-        result.append(
-            _user(
-                f"demo{n:03d}@example.jp",
-                f"{family} {given}",
-                f"{family_kana} {given_kana}",
-                org,
-                Role.MEMBER,
-                password=None,
+# Staff who take part, per organization (a department counts for its city). Each person is
+# in one pool; names are unique across the demo (family × given name).
+POOLS = {
+    "soka_policy": 6,
+    "soka_disability": 5,
+    "soka_elderly": 5,
+    "soka_livelihood": 5,
+    "soka_children": 4,
+    "soka_csw": 13,  # and participant@example.jp, first
+    "soka_houkatsu": 12,
+    "tomakomai_general": 4,
+    "tomakomai_care": 3,
+    "tomakomai_disability": 3,
+    "tomakomai_csw": 9,
+    "tomakomai_npo": 9,
+    "gyoda_welfare": 1,
+    "gyoda_children": 1,
+    "gyoda_elderly": 1,
+    "gyoda_health": 1,
+    "kushiro_office": 2,
+    "omuta_welfare": 3,
+    "sakai_general": 2,
+    "toyota_consult": 2,
+}
+SOKA_CITY = ["soka_policy", "soka_disability", "soka_elderly", "soka_livelihood", "soka_children"]
+TOMAKOMAI_CITY = ["tomakomai_general", "tomakomai_care", "tomakomai_disability"]
+GYODA = ["gyoda_welfare", "gyoda_children", "gyoda_elderly", "gyoda_health"]
+
+
+class Part(NamedTuple):
+    """One organization's part in one session. People are drawn from `pools` in turn; of
+    those registered the first `attended` attended, the next `left_early` left early and
+    the rest were absent; the first `answered` of those present answered the
+    questionnaire and the first `prework` of them sent the pre-work sheet."""
+
+    label: str
+    pools: list[str]
+    registered: int
+    attended: int
+    left_early: int = 0
+    answered: int = 0
+    prework: int = 0
+
+    @property
+    def absent(self) -> int:
+        return self.registered - self.attended - self.left_early
+
+
+# (series title, number) → parts. Not in the casebook (demo data), except the totals
+# 42, 46 and 25 it prints as 参加者数 ※申込時点.
+PARTICIPATION: dict[tuple[str, int], list[Part]] = {
+    ("地域共生社会の実現に向けた人材育成研修", 1): [
+        Part("草加市", SOKA_CITY, 20, 18, 1, answered=17),
+        Part("草加市社会福祉協議会", ["soka_csw"], 12, 11, 0, answered=9),
+        Part("草加市地域包括支援センター", ["soka_houkatsu"], 10, 9, 1, answered=8),
+    ],
+    ("地域共生社会の実現に向けた人材育成研修", 2): [
+        Part("草加市", SOKA_CITY, 22, 20, 1, answered=18, prework=19),
+        Part("草加市社会福祉協議会", ["soka_csw"], 13, 12, 0, answered=10, prework=11),
+        Part("草加市地域包括支援センター", ["soka_houkatsu"], 11, 10, 0, answered=9, prework=9),
+    ],
+    ("自治体間意見交換会", 1): [
+        Part("行田市", GYODA, 4, 4, 0, answered=4),
+        Part("草加市", ["soka_policy"], 2, 2, 0, answered=2),
+        Part("苫小牧市", ["tomakomai_general"], 2, 2, 0, answered=2),
+        Part("釧路市", ["kushiro_office"], 2, 1, 0, answered=1),
+        Part("大牟田市", ["omuta_welfare"], 3, 3, 0, answered=2),
+        Part("坂井市", ["sakai_general"], 2, 2, 0, answered=2),
+        Part("豊田市", ["toyota_consult"], 2, 2, 0, answered=2),
+    ],
+    ("自治体間意見交換会", 2): [
+        Part("行田市", GYODA, 4, 4, 0, answered=3),
+        Part("草加市", ["soka_policy"], 2, 2, 0, answered=2),
+        Part("苫小牧市", ["tomakomai_general"], 2, 1, 1, answered=2),
+        Part("釧路市", ["kushiro_office"], 2, 2, 0, answered=2),
+        Part("大牟田市", ["omuta_welfare"], 2, 2, 0, answered=2),
+        Part("坂井市", ["sakai_general"], 2, 2, 0, answered=1),
+        Part("豊田市", ["toyota_consult"], 2, 2, 0, answered=2),
+    ],
+    ("実践研修", 2): [
+        Part("苫小牧市", TOMAKOMAI_CITY, 9, 8, 0, answered=7),
+        Part("苫小牧市社会福祉協議会", ["tomakomai_csw"], 8, 7, 1, answered=6),
+        Part("NPO法人とまこまい地域ネット", ["tomakomai_npo"], 8, 7, 0, answered=6),
+    ],
+}
+# 苫小牧市 第1回 was cancelled: its registrations were cancelled with it.
+CANCELLED_PARTICIPATION = [
+    Part("苫小牧市", TOMAKOMAI_CITY, 8, 0),
+    Part("苫小牧市社会福祉協議会", ["tomakomai_csw"], 6, 0),
+    Part("NPO法人とまこまい地域ネット", ["tomakomai_npo"], 6, 0),
+]
+# The 自治体アセスメントシート of 意見交換会 第2回: six of the seven municipalities sent it.
+ASSESSMENT_NOT_SENT = {"豊田市"}
+DEMO_NOTE = "※参加者・出欠・回答はデモ用の架空の値です（事例集に記載はありません）。"
+
+
+def people(orgs) -> dict[str, list[User]]:
+    """The pools, with participant@example.jp first in 草加市社会福祉協議会's."""
+    n = 0
+    pools: dict[str, list[User]] = {}
+    for key, size in POOLS.items():
+        members = []
+        for _i in range(size):
+            family, family_kana = FAMILY[n % len(FAMILY)]
+            given, given_kana = GIVEN[(n // len(FAMILY)) % len(GIVEN)]
+            members.append(
+                _user(
+                    f"demo{n:03d}@example.jp",
+                    f"{family} {given}",
+                    f"{family_kana} {given_kana}",
+                    orgs[key],
+                    Role.MEMBER,
+                    password=None,
+                )
             )
+            n += 1
+        pools[key] = members
+    return pools
+
+
+def existing_pools() -> dict[str, list[User]]:
+    """The pools as `people` made them, read back (for the surveys demo)."""
+    users = User.objects.in_bulk(
+        [f"demo{n:03d}@example.jp" for n in range(sum(POOLS.values()))], field_name="email"
+    )
+    pools: dict[str, list[User]] = {}
+    n = 0
+    for key, size in POOLS.items():
+        pools[key] = [users[f"demo{i:03d}@example.jp"] for i in range(n, n + size)]
+        n += size
+    pools["soka_csw"].insert(0, User.objects.get(email="participant@example.jp"))
+    return pools
+
+
+def table_for(event: Event) -> list[tuple[Part, int, Registration]]:
+    """(part, place within the part, registration) for a demo session in `PARTICIPATION`."""
+    parts = PARTICIPATION.get((event.series.title if event.series_id else "", event.number or 0))
+    if not parts:
+        return []
+    registrations = {r.user_id: r for r in event.registrations.select_related("user", "organization")}
+    return [(part, i, registrations[user.pk]) for part, i, user in session_people(existing_pools(), parts)]
+
+
+def part_people(pools: dict[str, list[User]], part: Part) -> list[User]:
+    """The people of one part, taken from its pools in turn (one each, then the next)."""
+    chosen: list[User] = []
+    depth = 0
+    while len(chosen) < part.registered:
+        added = False
+        for key in part.pools:
+            if depth < len(pools[key]) and len(chosen) < part.registered:
+                chosen.append(pools[key][depth])
+                added = True
+        if not added:
+            raise ValueError(f"not enough people in {part.pools} for {part.label}")
+        depth += 1
+    return chosen
+
+
+def session_people(pools, parts: list[Part]) -> list[tuple[Part, int, User]]:
+    """(part, place within the part, person) for a session, in table order."""
+    return [(part, i, user) for part in parts for i, user in enumerate(part_people(pools, part))]
+
+
+def _participants(event: Event, pools, parts: list[Part], *, cancelled: bool = False) -> None:
+    """Registrations (before the start), attendance and check-in as the table says."""
+    if event.registrations.exists():
+        return
+    A = Registration.Attendance
+    rows = session_people(pools, parts)
+    users = [u for _p, _i, u in rows]
+    assert len(set(users)) == len(users), f"a name repeats in {event}"
+    for n, (part, i, user) in enumerate(rows):
+        created = event.starts_at - timedelta(days=20) + timedelta(hours=7 * n)
+        created = min(created, event.starts_at - timedelta(days=2))
+        if cancelled:
+            attendance = A.UNKNOWN
+        elif i < part.attended:
+            attendance = A.ATTENDED
+        elif i < part.attended + part.left_early:
+            attendance = A.LEFT_EARLY
+        else:
+            attendance = A.ABSENT
+        duration = int((event.ends_at - event.starts_at).total_seconds() // 60)
+        minutes = {A.ATTENDED: duration - (n % 7), A.LEFT_EARLY: duration // 2 - (n % 11)}.get(attendance)
+        Registration.objects.create(
+            event=event,
+            user=user,
+            status=Registration.Status.CANCELLED if cancelled else Registration.Status.CONFIRMED,
+            organization=user.memberships.first().organization,
+            created_at=created,
+            confirmed_at=created,
+            cancelled_at=event.cancelled_at if cancelled else None,
+            attendance=attendance,
+            attendance_minutes=None if event.is_in_person else minutes,
+            checked_in_at=(
+                event.starts_at - timedelta(minutes=25 - n % 30)
+                if event.is_in_person and attendance in (A.ATTENDED, A.LEFT_EARLY)
+                else None
+            ),
         )
-    return result
 
 
 def _speaker(name, kana, affiliation, title="") -> Speaker:
@@ -208,8 +426,17 @@ def _program(event, rows, speakers_by_name=None):
         item = ProgramItem.objects.create(
             event=event, starts_at=time(hh, mm), title=title, details=details, order=order
         )
-        if names:
-            item.speakers.set([speakers_by_name[n] for n in names])
+        ProgramItemSpeaker.objects.bulk_create(
+            [ProgramItemSpeaker(item=item, speaker=speakers_by_name[n], order=i) for i, n in enumerate(names)]
+        )
+
+
+def _speakers(event: Event, speakers: list[Speaker]) -> None:
+    """Lecturers in the casebook's order (猿渡 進平 / 大原 裕介), as 講師."""
+    if not event.speaker_links.exists():
+        program_rules.set_speakers(
+            event, by=None, lines=[program_rules.SpeakerLine(speaker_id=s.pk) for s in speakers]
+        )
 
 
 def _registrations(event, users, count, *, statuses=None, created_before=None):
@@ -239,8 +466,9 @@ def load(stdout=None) -> dict:
     logins = [_user(e, n, k, orgs[o], r, password=password) for e, n, k, o, r in DEMO_LOGINS]
     for login, section in ((logins[0], "soka_policy"), (logins[1], "tomakomai_general")):
         Membership.objects.get_or_create(user=login, organization=orgs[section], role=Role.MEMBER)
-    crowd = people(orgs)
     participant = logins[-1]
+    pools = people(orgs)
+    pools["soka_csw"].insert(0, participant)
     _pending_request(orgs["soka_csw"], password=password)
 
     sp = {
@@ -269,8 +497,6 @@ def load(stdout=None) -> dict:
         "attendance_mode": Event.Mode.ONLINE,
         "status": Event.Status.COMPLETED,
         "audience": soka_series.audience,
-        "online_url": "https://zoom.example.jp/j/8100012201",
-        "online_meeting_id": "810 001 2201",
         "online_passcode": "soka01",
     }
     s1 = _event(
@@ -280,12 +506,12 @@ def load(stdout=None) -> dict:
         hosts=[orgs["soka"]],
         starts=_at(date(2022, 1, 25), 15),
         ends=_at(date(2022, 1, 25), 17),
-        doors_open_at=_at(date(2022, 1, 25), 14, 45),
-        count_at_deadline=42,
-        registration_closes_at=_at(date(2022, 1, 18), 17),
+        doors_open_at=_at(date(2022, 1, 25), 14, 45),  # the program's 14:45 Zoom開場
+        online_url="https://zoom.example.jp/j/81000122011",
+        online_meeting_id="810 0012 2011",
         **common,
     )
-    s1.speakers.set([sp["石川"], sp["加藤"]])
+    _speakers(s1, [sp["石川"], sp["加藤"]])
     _program(
         s1,
         [
@@ -310,7 +536,6 @@ def load(stdout=None) -> dict:
         ],
         sp,
     )
-    common["online_url"] = "https://zoom.example.jp/j/8100021002"
     s2 = _event(
         soka_series,
         2,
@@ -318,12 +543,12 @@ def load(stdout=None) -> dict:
         hosts=[orgs["soka"]],
         starts=_at(date(2022, 2, 10), 10),
         ends=_at(date(2022, 2, 10), 12),
-        doors_open_at=_at(date(2022, 2, 10), 9, 45),
-        count_at_deadline=46,
-        registration_closes_at=_at(date(2022, 2, 3), 17),
+        doors_open_at=_at(date(2022, 2, 10), 9, 45),  # the program's 9:45 Zoom開場
+        online_url="https://zoom.example.jp/j/81000210022",
+        online_meeting_id="810 0021 0022",
         **common,
     )
-    s2.speakers.set([sp["猿渡"], sp["大原"]])
+    _speakers(s2, [sp["猿渡"], sp["大原"]])
     _program(
         s2,
         [
@@ -339,7 +564,7 @@ def load(stdout=None) -> dict:
             ("10:45", "休憩"),
             (
                 "10:50",
-                "【グループディスカッション②】「地域資源の共有・発見」\n・事前課題シートに基づき、(B)連携が難しかった／解決に結びつかなかったケース、(b)連携したかった機関は？、(c)あったらよかった社会資源は？\n・上記3点について、共有する\n・グループでの議論内容の全体共有と講師コメント",
+                "【グループディスカッション②】「地域資源の共有・発見」\n・事前課題シートに基づき、(B)「連携が難しかった／連携したが解決に結びつかなかったケース」、(b)連携したかった機関は？、(c)あったらよかった社会資源は？\n・上記3点について、共有する\n・グループでの議論内容の全体共有と講師コメント",
                 "事例共有をグループ内で実施することで、草加市内の相談支援の現状を把握することを促す。\nまた、解決に結びつかなかったケースに対する、どのような社会資源が必要となるかなどを議論することで新たな地域資源の発見を促す。",
                 ["猿渡", "大原"],
             ),
@@ -348,18 +573,16 @@ def load(stdout=None) -> dict:
         ],
         sp,
     )
-    soka_crowd = [u for u in crowd if u.memberships.filter(organization__prefecture="埼玉県").exists()] + [
-        participant
-    ]
-    _registrations(s1, soka_crowd + crowd, 42)
-    _registrations(s2, soka_crowd + crowd, 46)
+    for event, number, printed in ((s1, 1, 42), (s2, 2, 46)):
+        _participants(event, pools, PARTICIPATION[(soka_series.title, number)])
+        _snapshot(event, printed)
 
     # --- 自治体間意見交換会 (sponsor) -----------------------------------------------------
     ex_series, _ = EventSeries.objects.get_or_create(
         title="自治体間意見交換会",
         defaults={
             "audience": "行政職員",
-            "description": "重層的支援体制の整備に取り組む自治体同士が、事例と課題を持ち寄って意見交換します。",
+            "description": "重層的支援体制の整備に取り組む他の自治体との意見交換の場をもつことで、体制整備に関する不安の解消や、ノウハウの獲得につなげます。単なる情報交換に留まらず、関係者同士の今後の関係性構築も兼ねて実施します。",
         },
     )
     ex_series.hosts.add(orgs["yuyu"])
@@ -378,8 +601,8 @@ def load(stdout=None) -> dict:
         "attendance_mode": Event.Mode.ONLINE,
         "status": Event.Status.COMPLETED,
         "audience": "行政職員",
-        "online_url": "https://zoom.example.jp/j/8200000001",
         "online_passcode": "yuyu22",
+        "description": DEMO_NOTE,
     }
     ex_programs = {
         1: [
@@ -409,7 +632,10 @@ def load(stdout=None) -> dict:
         ],
     }
     exchange = []
-    for number, day in ((1, date(2022, 2, 14)), (2, date(2022, 3, 11))):
+    for number, day, meeting in (
+        (1, date(2022, 2, 14), "820 002 1401"),
+        (2, date(2022, 3, 11), "820 003 1101"),
+    ):
         ev = _event(
             ex_series,
             number,
@@ -417,18 +643,19 @@ def load(stdout=None) -> dict:
             hosts=[orgs["yuyu"]],
             starts=_at(day, 13),
             ends=_at(day, 15),
-            doors_open_at=_at(day, 12, 45),
-            registration_closes_at=_at(day - timedelta(days=7), 17),
+            online_meeting_id=meeting,
+            online_url=f"https://zoom.example.jp/j/{meeting.replace(' ', '')}",
             **ex_common,
         )
-        ev.speakers.set([sp["斎藤"], sp["江崎"]])
+        _speakers(ev, [sp["斎藤"], sp["江崎"]])
         for order, (key, departments) in enumerate(participants):
             ParticipatingOrganization.objects.get_or_create(
                 event=ev, organization=orgs[key], defaults={"departments": departments, "order": order}
             )
         _program(ev, ex_programs[number], sp)
-        municipal = [u for u in crowd if u.memberships.filter(organization__kind=Kind.MUNICIPALITY).exists()]
-        _registrations(ev, municipal, 18 + number * 2)
+        # The casebook gives no participant count for these meetings: the page shows the
+        # demo's registrations under DEMO_NOTE, and no 申込時点 snapshot is invented.
+        _participants(ev, pools, PARTICIPATION[(ex_series.title, number)])
         exchange.append(ev)
 
     # --- 苫小牧市: 実践研修 ---------------------------------------------------------------
@@ -436,13 +663,15 @@ def load(stdout=None) -> dict:
         title="実践研修",
         defaults={
             "audience": "相談支援従事者、福祉関係事業者、地域共生に資する行政担当者",
-            "description": "「なんとかしたい／したかった」からはじまる、他分野と協働する企画づくりの研修です。",
+            "description": "⑦ フィールドワークを通じた実践的研修。社会資源を活用できる人材の育成に向けて、"
+            "福祉を超えた他分野との協働を、ワークとフィールドワークを通じて実感し、企画につなげます。",
         },
     )
     tk_series.hosts.add(orgs["tomakomai"])
     tk_series.speakers.add(sp["猿渡"], sp["大原"])
     tk_common = {
-        "kind": Event.Kind.WORKSHOP,
+        "kind": Event.Kind.FIELDWORK,
+        "description": DEMO_NOTE,
         "attendance_mode": Event.Mode.IN_PERSON,
         "audience": tk_series.audience,
         "venue_name": "苫小牧市文化会館第2・3会議室",
@@ -456,7 +685,8 @@ def load(stdout=None) -> dict:
         starts=_at(date(2022, 2, 16), 13),
         ends=_at(date(2022, 2, 16), 15),
         status=Event.Status.CANCELLED,
-        cancel_reason="新型コロナウイルス感染症の感染拡大を受け、中止しました。",
+        # The casebook says only （中止）; no reason is invented.
+        cancel_reason="（事例集に中止の理由の記載はありません。デモデータ）",
         cancelled_at=_at(date(2022, 2, 9), 10),
         **tk_common,
     )
@@ -467,13 +697,10 @@ def load(stdout=None) -> dict:
         hosts=[orgs["tomakomai"]],
         starts=_at(date(2022, 3, 23), 13, 30),
         ends=_at(date(2022, 3, 23), 15, 30),
-        doors_open_at=_at(date(2022, 3, 23), 13),
         status=Event.Status.COMPLETED,
-        count_at_deadline=25,
-        registration_closes_at=_at(date(2022, 3, 16), 17),
         **tk_common,
     )
-    t2.speakers.set([sp["猿渡"], sp["大原"]])
+    _speakers(t2, [sp["猿渡"], sp["大原"]])
     _program(
         t2,
         [
@@ -492,20 +719,36 @@ def load(stdout=None) -> dict:
         ],
         sp,
     )
-    hokkaido = [u for u in crowd if u.memberships.filter(organization__prefecture="北海道").exists()]
-    _registrations(t1, hokkaido + crowd, 22, created_before=_at(date(2022, 2, 8), 17))
-    Registration.objects.filter(event=t1).update(
-        status=Registration.Status.CANCELLED, cancelled_at=t1.cancelled_at
-    )
-    _registrations(t2, hokkaido + crowd, 25)
+    _participants(t1, pools, CANCELLED_PARTICIPATION, cancelled=True)
+    _participants(t2, pools, PARTICIPATION[(tk_series.title, 2)])
+    _snapshot(t2, 25)
 
-    upcoming = _upcoming(orgs, sp, crowd, soka_series, tk_series)
+    upcoming = _upcoming(orgs, sp, pools, soka_series, tk_series)
     if stdout is not None:
         stdout.write(f"Demo: {Event.objects.count()} events, {Registration.objects.count()} registrations.")
     return {"logins": logins, "held": [s1, s2, *exchange, t1, t2], "upcoming": upcoming}
 
 
-def _upcoming(orgs, sp, crowd, soka_series, tk_series) -> list[Event]:
+def _snapshot(event: Event, printed: int) -> None:
+    """参加者数 ※申込時点 as the casebook prints it, with its breakdown by organization."""
+    if event.count_at_deadline is None:
+        by_org: dict[str, int] = {}
+        for org_id in event.registrations.values_list("organization_id", flat=True):
+            by_org[str(org_id or "")] = by_org.get(str(org_id or ""), 0) + 1
+        assert sum(by_org.values()) == printed, (event, sum(by_org.values()), printed)
+        event.count_at_deadline, event.count_at_deadline_by_org = printed, by_org
+        event.save(update_fields=["count_at_deadline", "count_at_deadline_by_org"])
+
+
+def _upcoming(orgs, sp, pools, soka_series, tk_series) -> list[Event]:
+    soka_people = [u for key in (*SOKA_CITY, "soka_csw", "soka_houkatsu") for u in pools[key]]
+    tomakomai_people = [u for key in (*TOMAKOMAI_CITY, "tomakomai_csw", "tomakomai_npo") for u in pools[key]]
+    municipal_people = [
+        u
+        for key, members in pools.items()
+        if key not in ("soka_csw", "soka_houkatsu", "tomakomai_csw", "tomakomai_npo")
+        for u in members
+    ]
     today = timezone.localdate()
     created = []
 
@@ -542,7 +785,7 @@ def _upcoming(orgs, sp, crowd, soka_series, tk_series) -> list[Event]:
         online_meeting_id="830 000 0101",
         online_passcode="soka26",
     )
-    online.speakers.set([sp["石川"], sp["加藤"]])
+    _speakers(online, [sp["石川"], sp["加藤"]])
     _program(
         online,
         [
@@ -560,7 +803,7 @@ def _upcoming(orgs, sp, crowd, soka_series, tk_series) -> list[Event]:
         ],
         sp,
     )
-    _registrations(online, crowd, 12, created_before=timezone.now())
+    _registrations(online, soka_people, 12, created_before=timezone.now())
     created.append(online)
 
     d2 = day(21)
@@ -581,7 +824,7 @@ def _upcoming(orgs, sp, crowd, soka_series, tk_series) -> list[Event]:
         venue_name="苫小牧市文化会館第2・3会議室",
         venue_address="北海道苫小牧市本町1-6-1",
     )
-    in_person.speakers.set([sp["猿渡"], sp["大原"]])
+    _speakers(in_person, [sp["猿渡"], sp["大原"]])
     _program(
         in_person,
         [
@@ -592,7 +835,7 @@ def _upcoming(orgs, sp, crowd, soka_series, tk_series) -> list[Event]:
         ],
         sp,
     )
-    _registrations(in_person, crowd, 8, created_before=timezone.now())
+    _registrations(in_person, tomakomai_people, 8, created_before=timezone.now())
     created.append(in_person)
 
     d3 = day(10)
@@ -609,9 +852,10 @@ def _upcoming(orgs, sp, crowd, soka_series, tk_series) -> list[Event]:
         capacity=30,
         audience="地域住民、民生委員、福祉関係者",
         online_url="https://zoom.example.jp/j/8300000301",
+        online_meeting_id="830 000 0301",
         online_passcode="benkyo",
     )
-    _registrations(nearly_full, crowd, 29, created_before=timezone.now())
+    _registrations(nearly_full, soka_people, 29, created_before=timezone.now())
     created.append(nearly_full)
 
     d4 = day(28)
@@ -632,12 +876,13 @@ def _upcoming(orgs, sp, crowd, soka_series, tk_series) -> list[Event]:
         venue_name="社会福祉法人ゆうゆう 研修室",
         venue_address="北海道当別町",
         online_url="https://zoom.example.jp/j/8300000401",
+        online_meeting_id="830 000 0401",
         online_passcode="yuyu26",
     )
-    approval.speakers.set([sp["大原"]])
+    _speakers(approval, [sp["大原"]])
     _registrations(
         approval,
-        crowd,
+        municipal_people,
         5,
         statuses=dict.fromkeys(range(5), Registration.Status.REQUESTED),
         created_before=timezone.now(),

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
 from accounts.normalize import nfkc, normalize_email, normalize_name
 from events import hosts
-from events.models import Event, EventSeries, ProgramItem, Speaker
+from events.models import Event, EventSeries, Speaker, SpeakerRole
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -42,6 +41,25 @@ class HostsMixin:
             ) % {"names": "、".join(org.display_name for org in self.kept_hosts)}
 
 
+PROGRAM_TIMES = [
+    ("move", _("Move the program with the event (the same minutes from the start)")),
+    ("keep", _("Keep the program's clock times")),
+]
+
+
+class ProgramTimesMixin:
+    """When the start moves, the organizer sees the program at its new times and chooses."""
+
+    def add_program_times(self):
+        self.fields["program_times"] = forms.ChoiceField(
+            label=_("The program when the start moves"),
+            choices=PROGRAM_TIMES,
+            initial="move",
+            required=False,
+            widget=forms.RadioSelect(),
+        )
+
+
 class EventSeriesForm(HostsMixin, forms.ModelForm):
     class Meta:
         model = EventSeries
@@ -52,7 +70,7 @@ class EventSeriesForm(HostsMixin, forms.ModelForm):
         self.limit_hosts(organizations, editor=editor)
 
 
-class EventForm(HostsMixin, forms.ModelForm):
+class EventForm(ProgramTimesMixin, HostsMixin, forms.ModelForm):
     class Meta:
         model = Event
         fields = [
@@ -76,7 +94,6 @@ class EventForm(HostsMixin, forms.ModelForm):
             "registration_closes_at",
             "requires_approval",
             "hosts",
-            "speakers",
         ]
         widgets = {
             "starts_at": DateTimeInput(),
@@ -85,7 +102,6 @@ class EventForm(HostsMixin, forms.ModelForm):
             "registration_opens_at": DateTimeInput(),
             "registration_closes_at": DateTimeInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
-            "speakers": forms.CheckboxSelectMultiple(),
         }
         help_texts = {
             "doors_open_at": _("e.g. Zoom opens 15 minutes before the start."),
@@ -98,7 +114,8 @@ class EventForm(HostsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.limit_hosts(organizations, editor=editor)
         self.fields["series"].queryset = EventSeries.objects.filter(hosts__in=organizations).distinct()
-        self.fields["speakers"].queryset = Speaker.objects.all()
+        if self.instance.pk:
+            self.add_program_times()
         self.fields["capacity"].widget.attrs["min"] = 0
         self.fields["capacity"].error_messages["min_value"] = _("Capacity cannot be negative.")
 
@@ -136,17 +153,36 @@ class EventForm(HostsMixin, forms.ModelForm):
         return cleaned
 
 
-class ProgramItemForm(forms.ModelForm):
-    class Meta:
-        model = ProgramItem
-        fields = ["starts_at", "ends_at", "title", "details", "speakers", "order"]
-        widgets = {
-            "starts_at": TimeInput(),
-            "ends_at": TimeInput(),
-            "details": forms.Textarea(attrs={"rows": 2}),
-            "speakers": forms.CheckboxSelectMultiple(),
-            "order": forms.NumberInput(attrs={"min": 0}),
-        }
+class RowForm(forms.Form):
+    """A row of an ordered formset: a blank row whose order number the script filled in
+    is still blank (neither validated nor saved)."""
+
+    def has_changed(self) -> bool:
+        return any(name not in ("ORDER", "DELETE") for name in self.changed_data)
+
+
+class ProgramRowForm(RowForm):
+    """One row of the program editor: 時間・内容・詳細 and its speakers."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    starts_at = forms.TimeField(label=_("Time"), widget=TimeInput())
+    ends_at = forms.TimeField(label=_("Until"), required=False, widget=TimeInput())
+    title = forms.CharField(
+        label=_("Content"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Several lines are kept as written (・講師より事例紹介 …)."),
+    )
+    details = forms.CharField(
+        label=_("Details or purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    speakers = forms.TypedMultipleChoiceField(
+        label=_("Speakers"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple()
+    )
+
+    def __init__(self, *args, speaker_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["speakers"].choices = speaker_choices
 
     def clean(self):
         cleaned = super().clean()
@@ -155,15 +191,46 @@ class ProgramItemForm(forms.ModelForm):
         return cleaned
 
 
-ProgramFormSet = inlineformset_factory(
-    Event, ProgramItem, form=ProgramItemForm, extra=2, can_delete=True, can_order=False
+class BaseRowFormSet(forms.BaseFormSet):
+    """Rows in the order posted (ORDER), removed with DELETE; blank extra rows are ignored."""
+
+    def ordered_rows(self) -> list[dict]:
+        rows = [f for f in self.forms if f.has_changed() and not self._should_delete_form(f)]
+        rows = [f for f in rows if f.is_valid()]
+        position = {id(f): i for i, f in enumerate(self.forms)}
+        rows.sort(key=lambda f: (f.cleaned_data.get("ORDER") or 10_000 + position[id(f)], position[id(f)]))
+        return [f.cleaned_data for f in rows]
+
+
+ProgramFormSet = forms.formset_factory(
+    ProgramRowForm, formset=BaseRowFormSet, extra=1, can_delete=True, can_order=True, max_num=200
 )
 
 
-class SpeakerForm(forms.ModelForm):
-    class Meta:
-        model = Speaker
-        fields = ["name", "name_kana", "affiliation", "title"]
+class SpeakerLineForm(RowForm):
+    """One speaker of the event: chosen from those already known, or typed in as new."""
+
+    speaker = forms.ModelChoiceField(
+        label=_("Speaker"), required=False, queryset=Speaker.objects.all(), empty_label=_("— a new speaker —")
+    )
+    name = forms.CharField(label=_("Name"), required=False, max_length=100)
+    affiliation = forms.CharField(label=_("Affiliation"), required=False, max_length=200)
+    title = forms.CharField(label=_("Title"), required=False, max_length=100)
+    role = forms.ChoiceField(label=_("Role"), choices=SpeakerRole.choices, initial=SpeakerRole.LECTURER)
+
+    def clean(self):
+        cleaned = super().clean()
+        typed = any((cleaned.get(k) or "").strip() for k in ("affiliation", "title"))
+        if not cleaned.get("speaker") and not (cleaned.get("name") or "").strip() and typed:
+            self.add_error("name", _("Choose a speaker or type the new speaker's name."))
+        if cleaned.get("name"):
+            cleaned["name"] = normalize_name(cleaned["name"])
+        return cleaned
+
+
+SpeakerFormSet = forms.formset_factory(
+    SpeakerLineForm, formset=BaseRowFormSet, extra=1, can_delete=True, can_order=True, max_num=50
+)
 
 
 class CancelEventForm(forms.Form):
@@ -174,9 +241,13 @@ class CancelEventForm(forms.Form):
     )
 
 
-class NextSessionForm(forms.Form):
+class NextSessionForm(ProgramTimesMixin, forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_program_times()
 
     def clean(self):
         cleaned = super().clean()
@@ -186,6 +257,13 @@ class NextSessionForm(forms.Form):
 
 
 class EventFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Keywords"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        help_text=_("Title, series, description, venue or lecturer"),
+    )
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *Event.Kind.choices])
     mode = forms.ChoiceField(
         label=_("Attendance mode"), required=False, choices=[("", _("All")), *Event.Mode.choices]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, time, timedelta
 
+import jaconv
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -11,11 +13,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from accounts.normalize import nfkc
 from core.errors import UserError
 
 
 class TransitionError(UserError):
     """A state change the model does not allow; the message is for people."""
+
+
+def fold_for_search(text: str) -> str:
+    """NFKC, lower case, hiragana as katakana, no spaces: how the search compares text."""
+    return "".join(jaconv.hira2kata(nfkc(text).lower()).split())
 
 
 def _code() -> str:
@@ -50,6 +58,12 @@ class Speaker(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        Event.refresh_search_text(
+            EventSpeaker.objects.filter(speaker=self).values_list("event_id", flat=True)
+        )
+
     @property
     def display(self) -> str:
         parts = " ".join(p for p in (self.affiliation, self.title) if p)
@@ -76,6 +90,10 @@ class EventSeries(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        Event.refresh_search_text(Event.objects.filter(series=self).values_list("pk", flat=True))
 
     def get_absolute_url(self) -> str:
         return reverse("events:series_detail", args=[self.pk])
@@ -158,7 +176,10 @@ class Event(models.Model):
     hosts = models.ManyToManyField(
         Organization, verbose_name=_("host organizations"), related_name="hosted_events"
     )
-    speakers = models.ManyToManyField(Speaker, verbose_name=_("speakers"), blank=True, related_name="events")
+    # In the order given, each with a role (講師, コメンテーター …): see EventSpeaker.
+    speakers = models.ManyToManyField(
+        Speaker, verbose_name=_("speakers"), blank=True, related_name="events", through="EventSpeaker"
+    )
 
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
@@ -182,6 +203,11 @@ class Event(models.Model):
     # figures add up to the event's and do not move when people cancel later.
     count_at_deadline_by_org = models.JSONField(null=True, blank=True, editable=False)
     revision = models.PositiveIntegerField(default=1, editable=False)
+    # What the keyword search reads: title, series, description, venue and lecturers, folded
+    # (NFKC, lower case, katakana, no spaces) so 「猿渡進平」 finds 「猿渡 進平」. Kept by save()
+    # and by the services that change the series or the speakers; a trigram index on
+    # PostgreSQL (migration 0005) serves the LIKE '%…%' the search runs.
+    search_text = models.TextField(default="", blank=True, editable=False)
     attendance_code = models.CharField(_("attendance code"), max_length=12, default=_code)
     checkin_token = models.CharField(max_length=40, default=_token, unique=True, editable=False)
 
@@ -208,8 +234,38 @@ class Event(models.Model):
     def __str__(self) -> str:
         return self.display_title
 
+    SEARCHED_FIELDS = {"title", "description", "venue_name", "venue_address", "audience", "series"}
+
+    def save(self, *args, **kwargs) -> None:
+        fields = kwargs.get("update_fields")
+        # Saves of other fields (status, counts, revision) skip the speakers' query.
+        if fields is None or self.SEARCHED_FIELDS & set(fields):
+            self.search_text = self.build_search_text()
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("events:detail", args=[self.pk])
+
+    def build_search_text(self) -> str:
+        parts = [self.title, self.description, self.venue_name, self.venue_address, self.audience]
+        if self.series_id:
+            parts += [self.series.title, self.series.description]
+        if self.pk:
+            for name, affiliation in EventSpeaker.objects.filter(event_id=self.pk).values_list(
+                "speaker__name", "speaker__affiliation"
+            ):
+                parts += [name, affiliation]
+        return fold_for_search(" ".join(p for p in parts if p))
+
+    @classmethod
+    def refresh_search_text(cls, event_ids) -> None:
+        """After a change the event's own save does not see (its speakers, its series)."""
+        for event in cls.objects.filter(pk__in=list(event_ids)).select_related("series"):
+            text = event.build_search_text()
+            if text != event.search_text:
+                cls.objects.filter(pk=event.pk).update(search_text=text)
 
     def get_manage_url(self) -> str:
         return reverse("events:manage_event", args=[self.pk])
@@ -256,6 +312,10 @@ class Event(models.Model):
         self.cancelled_at = timezone.now()
 
     # --- derived -----------------------------------------------------------------
+    def ordered_speakers(self) -> list[EventSpeaker]:
+        """Speakers as links (speaker, role) in the order given; prefetch "speaker_links__speaker"."""
+        return list(self.speaker_links.all())
+
     @property
     def is_online(self) -> bool:
         return self.attendance_mode in (self.Mode.ONLINE, self.Mode.HYBRID)
@@ -307,26 +367,148 @@ class ParticipatingOrganization(models.Model):
         return f"{self.organization}（{self.departments}）" if self.departments else str(self.organization)
 
 
+class SpeakerRole(models.TextChoices):
+    LECTURER = "lecturer", _("Lecturer")
+    COMMENTATOR = "commentator", _("Commentator")
+    FACILITATOR = "facilitator", _("Facilitator")
+
+
+class EventSpeaker(models.Model):
+    """An event's speaker in the order the casebook names them (猿渡 進平 / 大原 裕介), with
+    their role. The table is the one the plain many-to-many used (data kept)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="speaker_links")
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="event_links")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    role = models.CharField(
+        _("role"), max_length=20, choices=SpeakerRole.choices, default=SpeakerRole.LECTURER
+    )
+
+    class Meta:
+        db_table = "events_event_speakers"
+        verbose_name = _("event speaker")
+        verbose_name_plural = _("event speakers")
+        ordering = ["order", "id"]
+        unique_together = [("event", "speaker")]
+
+    def __str__(self) -> str:
+        return f"{self.speaker} ({self.get_role_display()})"
+
+
+def _local(value: datetime) -> datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
 class ProgramItem(models.Model):
-    """One row of the timetable: 時間・内容・詳細."""
+    """One row of the timetable: 時間・内容・詳細.
+
+    Its times are kept relative to the event's start (`offset_minutes`, negative for
+    14:45 Zoom開場 before a 15:00 start), so moving the event or copying it as the next
+    session moves the program with it; `starts_at` and `ends_at` are the clock times
+    the program runs at. Setting `starts_at` (a clock time) converts it against the
+    event's start day.
+    """
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="program_items")
-    starts_at = models.TimeField(_("time"))
-    ends_at = models.TimeField(_("until"), null=True, blank=True)
-    title = models.CharField(_("content"), max_length=300)
+    offset_minutes = models.IntegerField(_("minutes from the start"), default=0)
+    ends_offset_minutes = models.IntegerField(_("minutes from the start to its end"), null=True, blank=True)
+    title = models.TextField(_("content"), max_length=1000)
     details = models.TextField(_("details or purpose"), blank=True)
     speakers = models.ManyToManyField(
-        Speaker, verbose_name=_("speakers"), blank=True, related_name="program_items"
+        Speaker,
+        verbose_name=_("speakers"),
+        blank=True,
+        related_name="program_items",
+        through="ProgramItemSpeaker",
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("program item")
         verbose_name_plural = _("program items")
-        ordering = ["order", "starts_at", "id"]
+        ordering = ["order", "offset_minutes", "id"]
+
+    def __init__(self, *args, **kwargs):
+        clock = {name: kwargs.pop(name) for name in ("starts_at", "ends_at") if name in kwargs}
+        super().__init__(*args, **kwargs)
+        self._clock = clock
 
     def __str__(self) -> str:
         return f"{self.starts_at:%H:%M} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._clock:
+            start = self._clock.get("starts_at")
+            if start is not None:
+                self.offset_minutes = offset_of(self.event, start)
+            if "ends_at" in self._clock:
+                end = self._clock["ends_at"]
+                self.ends_offset_minutes = (
+                    offset_of(self.event, end, after=self.offset_minutes) if end else None
+                )
+            self._clock = {}
+        super().save(*args, **kwargs)
+
+    def at(self, offset: int | None, start: datetime | None = None) -> datetime | None:
+        if offset is None:
+            return None
+        return _local(start or self.event.starts_at) + timedelta(minutes=offset)
+
+    @property
+    def starts_at_datetime(self) -> datetime:
+        return self.at(self.offset_minutes)
+
+    @property
+    def starts_at(self) -> time:
+        return self.starts_at_datetime.time()
+
+    @starts_at.setter
+    def starts_at(self, value: time) -> None:
+        self._clock["starts_at"] = value
+
+    @property
+    def ends_at(self) -> time | None:
+        end = self.at(self.ends_offset_minutes)
+        return end.time() if end else None
+
+    @ends_at.setter
+    def ends_at(self, value: time | None) -> None:
+        self._clock["ends_at"] = value
+
+    def ordered_speakers(self) -> list[Speaker]:
+        return [link.speaker for link in self.speaker_links.all()]
+
+
+def offset_of(event: Event, clock: time, *, after: int | None = None) -> int:
+    """Minutes from the event's start to `clock` on the start's day (a time after midnight
+    for an item past 24:00 is not a case the casebook has). With `after`, a time that
+    would come before it is taken on the next day."""
+    start = _local(event.starts_at)
+    moment = start.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+    minutes = int((moment - start).total_seconds() // 60)
+    if after is not None and minutes < after:
+        minutes += 24 * 60
+    return minutes
+
+
+class ProgramItemSpeaker(models.Model):
+    """The speakers of one program row, in the order given (講師：猿渡 進平 氏 大原 裕介 氏)."""
+
+    item = models.ForeignKey(
+        ProgramItem, on_delete=models.CASCADE, related_name="speaker_links", db_column="programitem_id"
+    )
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="program_links")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        db_table = "events_programitem_speakers"
+        verbose_name = _("program item speaker")
+        verbose_name_plural = _("program item speakers")
+        ordering = ["order", "id"]
+        unique_together = [("item", "speaker")]
+
+    def __str__(self) -> str:
+        return str(self.speaker)
 
 
 class RegistrationQuerySet(models.QuerySet):

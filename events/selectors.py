@@ -6,7 +6,13 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts import permissions
-from events.models import Event, ProgramItem, Registration
+from accounts.normalize import nfkc
+from events.models import (
+    Event,
+    ProgramItem,
+    Registration,
+    fold_for_search,
+)
 
 
 def _counted(qs: QuerySet) -> QuerySet:
@@ -43,8 +49,14 @@ def with_counts(page_of_events) -> list[Event]:
     return [by_id[pk] for pk in ids]
 
 
-def public_events(*, kind=None, mode=None, month=None, host=None, include_past=False) -> QuerySet:
-    qs = Event.objects.visible_to_public() if include_past else Event.objects.upcoming()
+def public_events(*, kind=None, mode=None, month=None, host=None, include_past=False, q="") -> QuerySet:
+    """今後の研修: every public event that has not ended yet (cancelled ones show as such),
+    soonest first. 終了した研修 (`include_past`): those that have ended, newest first.
+    `q`: every word must appear in the title, series, description, venue or lecturers
+    (Event.search_text; a trigram index serves it on PostgreSQL)."""
+    now = timezone.now()
+    qs = Event.objects.visible_to_public()
+    qs = qs.filter(ends_at__lte=now) if include_past else qs.filter(ends_at__gt=now)
     if kind:
         qs = qs.filter(kind=kind)
     if mode:
@@ -54,15 +66,26 @@ def public_events(*, kind=None, mode=None, month=None, host=None, include_past=F
         qs = qs.filter(starts_at__year=year, starts_at__month=number)
     if host:
         qs = qs.filter(hosts=host)
+    for term in search_terms(q):
+        qs = qs.filter(search_text__contains=term)
     order = ("-starts_at", "-id") if include_past else ("starts_at", "id")
     return qs.order_by(*order)
 
 
+def search_terms(q: str) -> list[str]:
+    """Words of a query, folded like Event.search_text (「猿渡　進平」 → 猿渡, 進平)."""
+    return [fold_for_search(word) for word in nfkc(q or "").split()[:8] if fold_for_search(word)]
+
+
 def event_for_page(pk: int) -> Event:
-    speakers = Prefetch("program_items", queryset=ProgramItem.objects.prefetch_related("speakers"))
+    speakers = Prefetch(
+        "program_items", queryset=ProgramItem.objects.prefetch_related("speaker_links__speaker")
+    )
     return (
         Event.objects.select_related("series")
-        .prefetch_related("hosts", "speakers", speakers, "participating_organizations__organization")
+        .prefetch_related(
+            "hosts", "speaker_links__speaker", speakers, "participating_organizations__organization"
+        )
         .get(pk=pk)
     )
 

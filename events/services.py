@@ -24,7 +24,15 @@ from audit import services as audit
 from core.errors import UserError
 from events import domain
 from events import hosts as host_rules
-from events.models import Event, ParticipatingOrganization, ProgramItem, Registration, TransitionError
+from events import program as program_rules
+from events.models import (
+    Event,
+    ParticipatingOrganization,
+    ProgramItem,
+    ProgramItemSpeaker,
+    Registration,
+    TransitionError,
+)
 
 Status = Registration.Status
 
@@ -336,22 +344,30 @@ def _require_manager(user: User, event: Event) -> None:
         raise PermissionDenied
 
 
-def create_event(*, by: User, data: dict, hosts: Iterable[Organization], speakers=()) -> Event:
+def create_event(
+    *, by: User, data: dict, hosts: Iterable[Organization], speakers: Iterable[program_rules.SpeakerLine] = ()
+) -> Event:
     with transaction.atomic():
         event = Event(**data, created_by=by)
         event.full_clean(exclude=["hosts", "speakers"])
         event.save()
         event.hosts.set(host_rules.merge(current=(), submitted=hosts, by=by))
-        if speakers:
-            event.speakers.set(speakers)
         if not permissions.can_manage_for(by, [h.pk for h in event.hosts.all()]):
             raise PermissionDenied
+        if speakers:
+            program_rules.set_speakers(event, by=by, lines=list(speakers))
         audit.record(actor=by, action="event.create", target=event, event=event)
         return event
 
 
-def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=None) -> dict:
-    """Save changes; time, place or join URL changes bump the revision and notify registrants."""
+def update_event(
+    event: Event, *, by: User, data: dict, hosts=None, speakers=None, keep_program_clock_times: bool = False
+) -> dict:
+    """Save changes; time, place or join URL changes bump the revision and notify registrants.
+
+    The program moves with the start (its rows keep their minutes from the start) unless
+    `keep_program_clock_times`; either way the notice and the invite carry the program as
+    it will run, because they are rendered from the saved rows."""
     with transaction.atomic():
         locked = _lock_event(event.pk)
         _require_manager(by, locked)
@@ -367,11 +383,13 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
         if relevant and locked.status != Event.Status.DRAFT:
             locked.revision += 1
         locked.save()
+        if "starts_at" in changes and keep_program_clock_times:
+            program_rules.keep_clock_times(locked, old_start=changes["starts_at"][0])
         if hosts is not None:
             # Co-hosts the editor does not run events for stay (the form never offered them).
             locked.hosts.set(host_rules.merge(current=locked.hosts.all(), submitted=hosts, by=by))
         if speakers is not None:
-            locked.speakers.set(speakers)
+            program_rules.set_speakers(locked, by=by, lines=list(speakers))
         audited = audit.diff(
             {f: old for f, (old, _new) in changes.items()}, {f: new for f, (_old, new) in changes.items()}
         )
@@ -444,8 +462,11 @@ def next_session_number(series_id: int) -> int:
     return (last or 0) + 1
 
 
-def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at: datetime) -> Event:
-    """第N+1回: same settings and program, new dates, a draft to edit."""
+def copy_as_next_session(
+    event: Event, *, by: User, starts_at: datetime, ends_at: datetime, keep_program_clock_times: bool = False
+) -> Event:
+    """第N+1回: same settings and program, new dates, a draft to edit. The program keeps its
+    minutes from the start (so it runs at the new times) unless `keep_program_clock_times`."""
     with transaction.atomic():
         _require_manager(by, event)
         shift = starts_at - event.starts_at
@@ -477,17 +498,24 @@ def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at
             created_by=by,
         )
         copy.hosts.set(event.hosts.all())
-        copy.speakers.set(event.speakers.all())
-        for item in event.program_items.prefetch_related("speakers"):
+        program_rules.copy_speakers(event, copy)
+        for item in event.program_items.prefetch_related("speaker_links"):
             new = ProgramItem.objects.create(
                 event=copy,
-                starts_at=item.starts_at,
-                ends_at=item.ends_at,
+                offset_minutes=item.offset_minutes,
+                ends_offset_minutes=item.ends_offset_minutes,
                 title=item.title,
                 details=item.details,
                 order=item.order,
             )
-            new.speakers.set(item.speakers.all())
+            ProgramItemSpeaker.objects.bulk_create(
+                [
+                    ProgramItemSpeaker(item=new, speaker_id=link.speaker_id, order=link.order)
+                    for link in item.speaker_links.all()
+                ]
+            )
+        if keep_program_clock_times:
+            program_rules.keep_clock_times(copy, old_start=event.starts_at)
         for po in event.participating_organizations.all():
             ParticipatingOrganization.objects.create(
                 event=copy, organization=po.organization, departments=po.departments, order=po.order

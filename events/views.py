@@ -21,6 +21,7 @@ from audit import services as audit
 from core.dates import format_datetime
 from core.exports import csv_response, xlsx_response
 from events import hosts as host_rules
+from events import program as program_rules
 from events import selectors, services
 from events.forms import (
     BulkRegisterForm,
@@ -31,7 +32,7 @@ from events.forms import (
     NextSessionForm,
     ProgramFormSet,
     RegistrationFilterForm,
-    SpeakerForm,
+    SpeakerFormSet,
 )
 from events.models import Event, EventSeries, Registration, TransitionError
 
@@ -84,6 +85,7 @@ def event_list(request):
         month=filters.get("month"),
         host=filters.get("host"),
         include_past=past,
+        q=filters.get("q") or "",
     )
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     page.object_list = selectors.with_counts(page.object_list)
@@ -234,8 +236,47 @@ def series_edit(request, pk=None):
 
 
 def _event_data(form: EventForm) -> dict:
-    data = {k: v for k, v in form.cleaned_data.items() if k not in ("hosts", "speakers")}
-    return data
+    return {k: v for k, v in form.cleaned_data.items() if k not in ("hosts", "program_times")}
+
+
+def _speaker_lines(formset) -> list[program_rules.SpeakerLine]:
+    return [
+        program_rules.SpeakerLine(
+            speaker_id=row["speaker"].pk if row.get("speaker") else None,
+            name=row.get("name") or "",
+            affiliation=row.get("affiliation") or "",
+            title=row.get("title") or "",
+            role=row.get("role") or "",
+        )
+        for row in formset.ordered_rows()
+        if row.get("speaker") or (row.get("name") or "").strip()
+    ]
+
+
+def _speaker_formset(request, event: Event | None):
+    """The speakers' rows; a post without them (an older form, a script) leaves the
+    speakers as they are."""
+    if request.method == "POST" and "speakers-TOTAL_FORMS" not in request.POST:
+        return SpeakerFormSet(prefix="speakers", initial=_speaker_initial(event)), False
+    data = request.POST if request.method == "POST" else None
+    return SpeakerFormSet(data, prefix="speakers", initial=_speaker_initial(event)), request.method == "POST"
+
+
+def _speaker_initial(event: Event | None) -> list[dict]:
+    if event is None:
+        return []
+    return [
+        {"speaker": link.speaker, "role": link.role} for link in event.speaker_links.select_related("speaker")
+    ]
+
+
+def _shift_preview(event: Event, form: EventForm | NextSessionForm):
+    """The program at the new start, when the start moves and there is a program: shown
+    before anything is saved so the organizer can choose to keep the clock times."""
+    new_start = form.cleaned_data.get("starts_at") if form.is_valid() else None
+    if new_start is None or new_start == event.starts_at or not event.program_items.exists():
+        return None
+    return program_rules.preview_shift(event, starts_at=new_start)
 
 
 @login_required
@@ -256,16 +297,25 @@ def event_create(request):
                 "hosts": list(series.hosts.all()),
             }
     form = EventForm(request.POST or None, organizations=orgs, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        event = services.create_event(
-            by=request.user,
-            data=_event_data(form),
-            hosts=form.cleaned_data["hosts"],
-            speakers=form.cleaned_data.get("speakers") or (),
-        )
-        messages.success(request, _("The event was created as a draft. Add its program, then publish it."))
-        return redirect("events:program", pk=event.pk)
-    return render(request, "events/manage/event_form.html", {"form": form, "event": None})
+    speakers, posted = _speaker_formset(request, None)
+    if request.method == "POST" and form.is_valid() and (not posted or speakers.is_valid()):
+        try:
+            event = services.create_event(
+                by=request.user,
+                data=_event_data(form),
+                hosts=form.cleaned_data["hosts"],
+                speakers=_speaker_lines(speakers) if posted else (),
+            )
+        except program_rules.ProgramError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("The event was created as a draft. Add its program, then publish it.")
+            )
+            return redirect("events:program", pk=event.pk)
+    return render(
+        request, "events/manage/event_form.html", {"form": form, "speakers": speakers, "event": None}
+    )
 
 
 @_managed_event
@@ -273,22 +323,42 @@ def event_edit(request, event):
     form = EventForm(
         request.POST or None, instance=event, organizations=_organizer_orgs(request.user), editor=request.user
     )
-    if request.method == "POST" and form.is_valid():
+    speakers, posted = _speaker_formset(request, event)
+    original = Event.objects.get(pk=event.pk)
+    preview = None
+    if request.method == "POST" and form.is_valid() and (not posted or speakers.is_valid()):
+        preview = _shift_preview(original, form)
+        if preview and "confirm_program" not in request.POST:
+            # The start moves: show the program at its new times before saving.
+            return render(
+                request,
+                "events/manage/event_form.html",
+                {"form": form, "speakers": speakers, "event": original, "preview": preview},
+            )
         data = _event_data(form)
         fresh = Event.objects.get(pk=event.pk)  # the form wrote its values onto `event`
-        changes = services.update_event(
-            fresh,
-            by=request.user,
-            data=data,
-            hosts=form.cleaned_data["hosts"],
-            speakers=form.cleaned_data.get("speakers"),
-        )
-        if any(f in Event.REVISION_FIELDS for f in changes) and fresh.status == Event.Status.PUBLISHED:
-            messages.success(request, _("Saved. Registrants will receive the updated invitation."))
+        try:
+            changes = services.update_event(
+                fresh,
+                by=request.user,
+                data=data,
+                hosts=form.cleaned_data["hosts"],
+                speakers=_speaker_lines(speakers) if posted else None,
+                keep_program_clock_times=form.cleaned_data.get("program_times") == "keep",
+            )
+        except program_rules.ProgramError as error:
+            form.add_error(None, str(error))
         else:
-            messages.success(request, _("Saved."))
-        return redirect(fresh.get_manage_url())
-    return render(request, "events/manage/event_form.html", {"form": form, "event": event})
+            if any(f in Event.REVISION_FIELDS for f in changes) and fresh.status == Event.Status.PUBLISHED:
+                messages.success(request, _("Saved. Registrants will receive the updated invitation."))
+            else:
+                messages.success(request, _("Saved."))
+            return redirect(fresh.get_manage_url())
+    return render(
+        request,
+        "events/manage/event_form.html",
+        {"form": form, "speakers": speakers, "event": original, "preview": preview},
+    )
 
 
 @_readable_event
@@ -312,27 +382,57 @@ def manage_event(request, event):
     )
 
 
+def _program_initial(event: Event) -> list[dict]:
+    return [
+        {
+            "id": item.pk,
+            "starts_at": item.starts_at,
+            "ends_at": item.ends_at,
+            "title": item.title,
+            "details": item.details,
+            "speakers": [link.speaker_id for link in item.speaker_links.all()],
+            "ORDER": position,
+        }
+        for position, item in enumerate(event.program_items.prefetch_related("speaker_links"), start=1)
+    ]
+
+
 @_managed_event
 def program(request, event):
-    formset = ProgramFormSet(request.POST or None, instance=event, prefix="program")
-    speaker_form = SpeakerForm(prefix="speaker")
-    if request.method == "POST" and "add_speaker" in request.POST:
-        speaker_form = SpeakerForm(request.POST, prefix="speaker")
-        formset = ProgramFormSet(instance=event, prefix="program")
-        if speaker_form.is_valid():
-            speaker = speaker_form.save()
-            event.speakers.add(speaker)
-            messages.success(request, _("Speaker %(name)s was added.") % {"name": speaker.name})
+    """Every row of the timetable on one page: add, remove and reorder any number of rows
+    (static/js/program-editor.js); without the script, one new row per save and the order
+    numbers work the same."""
+    choices = [(link.speaker_id, link.speaker.name) for link in event.speaker_links.select_related("speaker")]
+    formset = ProgramFormSet(
+        request.POST or None,
+        prefix="program",
+        initial=None if request.method == "POST" else _program_initial(event),
+        form_kwargs={"speaker_choices": choices},
+    )
+    if request.method == "POST" and formset.is_valid():
+        rows = [
+            program_rules.Row(
+                id=row.get("id"),
+                starts_at=row["starts_at"],
+                ends_at=row.get("ends_at"),
+                title=row["title"],
+                details=row.get("details") or "",
+                speaker_ids=row.get("speakers") or [],
+            )
+            for row in formset.ordered_rows()
+        ]
+        try:
+            program_rules.save_program(event, by=request.user, rows=rows)
+        except program_rules.ProgramError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The program was saved."))
             return redirect("events:program", pk=event.pk)
-    elif request.method == "POST" and formset.is_valid():
-        with transaction.atomic():
-            formset.save()
-        messages.success(request, _("The program was saved."))
-        return redirect("events:program", pk=event.pk)
     return render(
         request,
         "events/manage/program.html",
-        {"event": event, "formset": formset, "speaker_form": speaker_form},
+        {"event": event, "formset": formset, "has_speakers": bool(choices)},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -363,19 +463,26 @@ def cancel_event(request, event):
 @_managed_event
 def next_session(request, event):
     form = NextSessionForm(request.POST or None)
+    preview = None
     if request.method == "POST" and form.is_valid():
+        preview = _shift_preview(event, form)
+        if preview and "confirm_program" not in request.POST:
+            return render(
+                request, "events/manage/next.html", {"event": event, "form": form, "preview": preview}
+            )
         copy = services.copy_as_next_session(
             event,
             by=request.user,
             starts_at=form.cleaned_data["starts_at"],
             ends_at=form.cleaned_data["ends_at"],
+            keep_program_clock_times=form.cleaned_data.get("program_times") == "keep",
         )
         messages.success(
             request,
             _("%(title)s was created as a draft with the same program.") % {"title": copy.display_title},
         )
         return redirect("events:event_edit", pk=copy.pk)
-    return render(request, "events/manage/next.html", {"event": event, "form": form})
+    return render(request, "events/manage/next.html", {"event": event, "form": form, "preview": preview})
 
 
 @_readable_event

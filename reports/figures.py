@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from events.models import Event, ParticipatingOrganization, Registration
+from surveys.models import Answer, Form, Respondent, Submission
 
 Status = Event.Status
 RegStatus = Registration.Status
@@ -248,7 +249,6 @@ def group_key(org_id: int | None, roots: dict[int, tuple[int, bool]]):
 def _registration_counts(event_ids: list[int]) -> list[dict]:
     """One query: per (event, organization registered under), the registration figures and,
     for confirmed registrants, whether they submitted the pre-work sheet and answered."""
-    from surveys.models import Form, Respondent, Submission
 
     mine = Submission.objects.filter(
         event_id=OuterRef("event_id"), user_id=OuterRef("user_id"), status=Submission.Status.SUBMITTED
@@ -279,7 +279,6 @@ def _registration_counts(event_ids: list[int]) -> list[dict]:
 
 def _forms(events: list[Event]) -> dict[int, list]:
     """The forms that apply to each event (its own and its series'): one query."""
-    from surveys.models import Form
 
     event_ids = [e.pk for e in events]
     series_ids = {e.series_id for e in events if e.series_id}
@@ -295,7 +294,6 @@ def _forms(events: list[Event]) -> dict[int, list]:
 def _anonymous_submissions(event_ids: list[int]) -> dict[int, int]:
     """Released anonymous responses per event: one query. An anonymous response counts
     once released with k others (surveys.anonymity)."""
-    from surveys.models import Submission
 
     return dict(
         Submission.objects.filter(
@@ -310,7 +308,6 @@ def _anonymous_submissions(event_ids: list[int]) -> dict[int, int]:
 def _satisfaction(event_ids: list[int]) -> list[tuple[int, int | None, bool, Decimal, int]]:
     """(event, organization the respondent registered under, anonymous, score, count): one
     query; an anonymous answer has no respondent and so no organization."""
-    from surveys.models import Answer, Form, Submission
 
     registered_under = (
         Registration.objects.filter(
@@ -337,7 +334,6 @@ def _satisfaction(event_ids: list[int]) -> list[tuple[int, int | None, bool, Dec
 
 def _organization_sheets(event_ids: list[int]) -> dict[tuple[int, int], list]:
     """(form, event) → [(organization, status, submitted_at, by)]: one query."""
-    from surveys.models import Submission
 
     out: dict[tuple[int, int], list] = defaultdict(list)
     for form_id, event_id, org_id, status, submitted_at, by in (
@@ -375,7 +371,6 @@ def municipality_ids_for(event_ids: list[int], roots=None) -> dict[int, list[int
 
 def event_rows(events: list[Event], *, now: datetime | None = None) -> list[EventRow]:
     """Figures for each event and for each of its groups. Eight queries in all."""
-    from surveys.models import Form
 
     now = now or timezone.now()
     ids = [e.pk for e in events]
@@ -496,7 +491,6 @@ def _sheet_statuses(event, applying, sheets, place_ids, event_regs, roots) -> li
     """Each organization sheet of the event for each municipality expected to write it:
     those taking part (hosts, participants), those whose people are confirmed, and any that
     wrote one anyway."""
-    from surveys.models import Form
 
     out = []
     expected = set(place_ids) | {k for k, b in event_regs.items() if isinstance(k, int) and b["confirmed"]}

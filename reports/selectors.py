@@ -29,6 +29,7 @@ from reports.figures import (
     municipality_ids_for,
     root_map,
 )
+from reports.models import Activity, Engagement, Goal
 
 Status = Event.Status
 __all__ = ["SCALE", "EventRow", "Figures", "event_rows", "municipality_ids_for"]
@@ -95,7 +96,12 @@ def group_label(key, orgs: dict[int, Organization]) -> str:
     if key == UNATTRIBUTED:
         return _("Not attributable")
     org = orgs.get(key)
-    return org.display_name if org else _("Other organizations and individuals")
+    return municipality_label(org) if org else _("Other organizations and individuals")
+
+
+def municipality_label(org: Organization) -> str:
+    """埼玉県行田市, as the casebook writes a municipality."""
+    return f"{org.prefecture}{org.display_name}"
 
 
 def visible_events(user, *, year: int):
@@ -111,8 +117,6 @@ def visible_events(user, *, year: int):
 def dashboard(user, *, year: int) -> Dashboard:
     """The year by municipality (each person for their own municipality), by series and
     by event; each table's totals row is `total`, the sum of its rows."""
-    from reports.models import Engagement
-
     rows = event_rows(list(visible_events(user, year=year)))
     keys = {k for r in rows for k in (*r.groups, *r.municipality_ids)}
     orgs = Organization.objects.in_bulk([k for k in keys if isinstance(k, int)])
@@ -156,7 +160,10 @@ def dashboard(user, *, year: int) -> Dashboard:
             user, org.pk
         ):
             by_org[org.pk] = Group(
-                key=org.pk, label=org.display_name, organization=org, engagement_id=engagements.get(org.pk)
+                key=org.pk,
+                label=municipality_label(org),
+                organization=org,
+                engagement_id=engagements.get(org.pk),
             )
     # Municipalities that keep an engagement record first (the sponsor's own clients),
     # then those that only joined an exchange meeting, then the groups of no municipality.
@@ -244,8 +251,6 @@ class MunicipalityPage:
 def municipality_page(*, organization: Organization, year: int) -> MunicipalityPage:
     """Access is the caller's check (reports.access); the page shows every event of the
     municipality, hosted or joined, and those its activities link to."""
-    from reports.models import Activity, Engagement, Goal
-
     engagement = (
         Engagement.objects.filter(organization=organization, fiscal_year=year)
         .prefetch_related(
@@ -281,11 +286,11 @@ def municipality_page(*, organization: Organization, year: int) -> MunicipalityP
             events_qs.prefetch_related(
                 Prefetch(
                     "program_items",
-                    queryset=ProgramItem.objects.order_by("order", "starts_at", "id").prefetch_related(
-                        "speakers"
+                    queryset=ProgramItem.objects.order_by("order", "offset_minutes", "id").prefetch_related(
+                        "speaker_links__speaker"
                     ),
                 ),
-                "speakers",
+                "speaker_links__speaker",
                 "participating_organizations__organization__parent",
             )
         )
@@ -328,9 +333,9 @@ def _block(title: str, rows: list[EventRow]) -> ActivityBlock:
         place = event.location_label
         if place and place not in venues:
             venues.append(place)
-        for speaker in event.speakers.all():
-            if speaker not in speakers:
-                speakers.append(speaker)
+        for link in event.speaker_links.all():
+            if link.speaker not in speakers:
+                speakers.append(link.speaker)
     held = [r for r in rows if r.state != "cancelled"]
     return ActivityBlock(
         title=title,

@@ -186,9 +186,9 @@ def event_detail(request, pk: int):
     event = get_object_or_404(
         Event.objects.select_related("series").prefetch_related(
             "hosts",
-            "speakers",
+            "speaker_links__speaker",
             "participating_organizations__organization",
-            "program_items__speakers",
+            "program_items__speaker_links__speaker",
         ),
         pk=pk,
     )

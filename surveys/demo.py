@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from accounts.models import Membership, User
-from events.models import Event, Registration
+from events import demo as events_demo
+from events.demo import ASSESSMENT_NOT_SENT
+from events.models import Event
 from surveys import services
 from surveys.aggregation import aggregate_now
 from surveys.anonymity import release_due
@@ -112,14 +114,6 @@ def _choice(question: Question, label: str) -> str:
     return str(next(c.pk for c in question.choices.all() if c.label == label))
 
 
-def _registrations(event: Event) -> list[Registration]:
-    return list(
-        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
-        .select_related("user", "organization")
-        .order_by("id")
-    )
-
-
 def _save(form, event, registration, data, when) -> None:
     who = services.respondent_from_registration(form, registration)
     outcome = services.save_answers(
@@ -134,9 +128,9 @@ def _prework(event: Event, rng: random.Random) -> Form:
     if form.submissions.exists():
         return form
     q = _questions(form)
-    for i, registration in enumerate(_registrations(event)):
-        if rng.random() < 0.15:
-            continue  # some never sent it: the status page shows them
+    # Who sent it is the events demo's table (the rest never did: the status page shows them).
+    senders = [r for part, place, r in events_demo.table_for(event) if place < part.prework]
+    for i, registration in enumerate(senders):
         data = {
             f"q{q['case_success'].pk}-0": [rng.choice(SUCCESS_CASES)],
             f"q{q['success_factors'].pk}-0": [rng.choice(SUCCESS_FACTORS)],
@@ -154,7 +148,11 @@ def _worksheet(event: Event, rng: random.Random) -> Form:
         return form
     q = _questions(form)
     section_id = q["age"].section_id
-    for registration in _registrations(event):
+    # Filled in during the workshop, so by those who were there (the events demo's table).
+    present = [
+        r for part, place, r in events_demo.table_for(event) if place < part.attended + part.left_early
+    ]
+    for registration in present:
         blocks = rng.choice([1, 1, 2, 2, 3])
         data = {f"s{section_id}-count": [str(blocks)]}
         for b in range(blocks):
@@ -173,6 +171,7 @@ ASSESSMENT_FIGURES = {
     "行田市": ("健康福祉部 福祉課、子ども未来課、高齢者福祉課、保健センター", 80_000, "67.49"),
     "釧路市": ("福祉部 生活福祉事務所", 165_000, "1362.90"),
     "大牟田市": ("保健福祉部 福祉課 総合相談担当", 110_000, "81.45"),
+    "坂井市": ("健康福祉部 福祉総務課", 90_000, "209.67"),
 }
 
 
@@ -181,14 +180,15 @@ def _assessment(event: Event, rng: random.Random) -> Form:
     if form.submissions.exists():
         return form
     q = _questions(form)
-    seen = set()
-    for registration in _registrations(event):
-        if registration.organization is None:
-            continue
+    # One sheet per municipality, written by its first registrant; the table says which
+    # municipality did not send it.
+    writers = [
+        r
+        for part, place, r in events_demo.table_for(event)
+        if place == 0 and part.label not in ASSESSMENT_NOT_SENT
+    ]
+    for registration in writers:
         root = registration.organization.root()
-        if root.pk in seen:
-            continue
-        seen.add(root.pk)
         departments, population, area = ASSESSMENT_FIGURES.get(
             root.name, ("福祉部 福祉総務課", rng.randrange(30_000, 300_000), f"{rng.uniform(20, 800):.2f}")
         )
@@ -245,9 +245,9 @@ def _questionnaire(event: Event, rng: random.Random) -> Form:
     lean = rng.choice([0.0, 0.4, 0.8])
     affiliations = [c.label for c in q["affiliation"].choices.all() if not c.is_other]
     useful = [c.label for c in q["useful_parts"].choices.all() if not c.is_other]
-    for registration in _registrations(event):
-        if rng.random() < 0.2:
-            continue
+    # Who answered is the events demo's table (the first of those present in each part).
+    answering = [r for part, place, r in events_demo.table_for(event) if place < part.answered]
+    for registration in answering:
 
         def point(base: float) -> str:
             return str(max(1, min(5, round(rng.gauss(base + lean, 0.9)))))

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from accounts.models import Organization
 from events.models import Event, Registration
 from surveys.anonymity import shown_groups
-from surveys.models import Form, Question, Summary
+from surveys.models import Form, Question, Submission, Summary
 from surveys.services import Structure
 
 
@@ -173,8 +174,6 @@ def response_rate(form: Form, event: Event, responses: int) -> dict:
     form cannot say who its responses came from: responses ÷ attendees, capped at 100 percent
     (`capped` tells the page to say so). An organization sheet: municipalities that
     submitted ÷ municipalities with confirmed registrants."""
-    from surveys.models import Submission
-
     confirmed = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
     present = Q(attendance__in=[Registration.Attendance.ATTENDED, Registration.Attendance.LEFT_EARLY])
     submitted = Submission.objects.filter(form=form, event=event, status=Submission.Status.SUBMITTED)
@@ -198,8 +197,6 @@ def response_rate(form: Form, event: Event, responses: int) -> dict:
 
 
 def _organizations(registrations):
-    from accounts.models import Organization
-
     ids = registrations.exclude(organization=None).values("organization_id")
     return Organization.objects.filter(pk__in=ids).select_related("parent__parent__parent")
 

@@ -74,7 +74,12 @@ PREWORK_SOKA = Starter(
         S(
             "(B) 連携が難しかった／連携したが解決に結びつかなかったケース",
             (
-                Q("case_difficult", "(B) 連携が難しかったケース", "long_text", required=True),
+                Q(
+                    "case_difficult",
+                    "(B) 連携が難しかった／連携したが解決に結びつかなかったケース",
+                    "long_text",
+                    required=True,
+                ),
                 Q("wanted_agencies", "(b) 連携したかった機関は？", "long_text"),
                 Q("wanted_resources", "(c) あったらよかった社会資源は？", "long_text"),
             ),

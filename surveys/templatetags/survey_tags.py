@@ -95,3 +95,14 @@ def organizer_forms(event: Event) -> list[dict]:
             }
         )
     return rows
+
+
+@register.simple_tag
+def public_prework(event: Event) -> list[dict]:
+    """Pre-work and assessment sheets an event asks for, for its public page: anyone sees
+    that one is required and by when; the link is for confirmed registrants."""
+    return [
+        {"form": form, "closes_at": form.closes_for(event), "fill_url": form.url_for("fill", event)}
+        for form in _forms(event)
+        if form.kind == Form.Kind.PREWORK
+    ]

@@ -97,12 +97,13 @@ def test_organizer_creates_a_series_and_its_first_session_with_a_program_then_pu
     page.fill("#id_program-0-starts_at", "15:00")
     page.fill("#id_program-0-ends_at", "15:10")
     page.fill("#id_program-0-title", "開催挨拶")
+    page.get_by_role("button", name="行を追加").click()  # static/js/rows-editor.js
     page.fill("#id_program-1-starts_at", "15:10")
     page.fill("#id_program-1-ends_at", "16:00")
     page.fill("#id_program-1-title", "行政説明「重層的支援体制整備事業について」")
     page.locator("main form button[type=submit]").first.click()
     assert list(
-        ProgramItem.objects.filter(event=event).order_by("starts_at").values_list("title", flat=True)
+        ProgramItem.objects.filter(event=event).order_by("order").values_list("title", flat=True)
     ) == [
         "開催挨拶",
         "行政説明「重層的支援体制整備事業について」",

@@ -132,15 +132,19 @@ def test_organizer_creates_series_two_sessions_program_publishes_and_exports(cli
     assert first.status == "published"
 
     start = first.starts_at + dt.timedelta(days=16)
-    response = client.post(
-        reverse("events:next_session", args=[first.pk]),
-        {
-            "starts_at": timezone.localtime(start).strftime("%Y-%m-%dT10:00"),
-            "ends_at": timezone.localtime(start).strftime("%Y-%m-%dT12:00"),
-        },
-    )
+    moved = {
+        "starts_at": timezone.localtime(start).strftime("%Y-%m-%dT10:00"),
+        "ends_at": timezone.localtime(start).strftime("%Y-%m-%dT12:00"),
+    }
+    # The start moves from 15:00 to 10:00: the organizer first sees the program at 10:00.
+    response = client.post(reverse("events:next_session", args=[first.pk]), moved)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "10:00" in html and "10:10" in html and not Event.objects.filter(number=2).exists()
+    response = client.post(reverse("events:next_session", args=[first.pk]), {**moved, "confirm_program": "1"})
+    assert response.status_code == 302
     second = Event.objects.get(series=series, number=2)
-    assert second.program_items.count() == 2
+    assert [item.starts_at.strftime("%H:%M") for item in second.program_items.all()] == ["10:00", "10:10"]
 
     for user in UserFactory.create_batch(2):
         Registration.objects.create(event=first, user=user, status="confirmed")
@@ -275,8 +279,9 @@ def test_list_and_event_page_queries_do_not_grow(client, django_assert_num_queri
     with django_assert_num_queries(5):
         client.get(reverse("events:list"))
     # event + series, hosts, speakers, program items, their speakers, participating
-    # organizations, and the registration count as of the deadline
-    with django_assert_num_queries(7) as small:
+    # organizations, the registration count as of the deadline, and the pre-work sheets
+    # the page says are required
+    with django_assert_num_queries(8) as small:
         client.get(event.get_absolute_url())
     make(60)
     with django_assert_num_queries(5):
