@@ -33,6 +33,8 @@ OWNER_CHANGES = {
     "reports:engagement_edit",
     "groupwork:generate",
     "groupwork:lock",
+    "accounts:membership_request_approve",
+    "accounts:membership_request_decline",
 }
 
 
