@@ -41,6 +41,8 @@ class Outbox(models.Model):
         QUESTIONNAIRE_INVITATION = "questionnaire_invitation", _("Questionnaire invitation")
         QUESTIONNAIRE_REMINDER = "questionnaire_reminder", _("Questionnaire reminder")
         INVITATION = "invitation", _("Account invitation")
+        CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
+        CASEBOOK_READY = "casebook_ready", _("Casebook ready")
 
     # People who turned reminders and announcements off do not get these; every other
     # kind is transactional and always goes.
