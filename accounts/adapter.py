@@ -7,6 +7,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 
 from accounts.normalize import normalize_email
+from core.tasks import publish
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,7 @@ class AccountAdapter(DefaultAccountAdapter):
 def _enqueue(payload: dict) -> None:
     from accounts.tasks import send_account_mail
 
-    try:
-        send_account_mail.apply_async(args=[payload], retry=False)
-    except Exception:
+    if not publish(send_account_mail, payload):
         # The broker is down: a person waiting for their sign-up link must still get it.
-        logger.warning("broker unavailable; sending the account mail from this process", exc_info=True)
+        logger.warning("broker unavailable; sending the account mail from this process")
         send_account_mail(payload)

@@ -89,7 +89,7 @@ def email_settings(url: str, *, base_dir: os.PathLike | str) -> dict[str, object
         path = unquote(parts.netloc + parts.path) or "var/mail"
         if not os.path.isabs(path):
             path = os.path.join(base_dir, path)
-        return {"EMAIL_BACKEND": "config.mail.EmlFileBackend", "EMAIL_FILE_PATH": path}
+        return {"EMAIL_BACKEND": "core.mail.EmlFileBackend", "EMAIL_FILE_PATH": path}
     if scheme == "console":
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if scheme == "memory":
@@ -107,7 +107,7 @@ def email_settings(url: str, *, base_dir: os.PathLike | str) -> dict[str, object
         config["EMAIL_USE_TLS"] = scheme == "smtp+tls"
         config["EMAIL_USE_SSL"] = scheme == "smtp+ssl"
         config["EMAIL_TIMEOUT"] = int(parse_qs(parts.query).get("timeout", ["10"])[0])
-        config["EMAIL_BACKEND"] = "config.mail.SmtpBackend"
+        config["EMAIL_BACKEND"] = "core.mail.SmtpBackend"
         return config
     raise ImproperlyConfigured(
         f"EMAIL_URL={url!r}: use file://, smtp://, smtp+tls://, smtp+ssl://, console:// or memory://"

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "audit",
     "accounts",
     "events",
     "surveys",
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "audit.context.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.JapaneseFirstLocaleMiddleware",
@@ -84,6 +86,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+# Django's technical 404/500 pages only when asked for; otherwise `make run` shows the
+# same error pages as production (config/errors.py).
+DEBUG_TECHNICAL_PAGES = env.bool("DEBUG_TECHNICAL_PAGES", False)
+if DEBUG and not DEBUG_TECHNICAL_PAGES:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.common.CommonMiddleware") + 1,
+        "config.errors.SiteErrorPagesInDebugMiddleware",
+    )
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -185,6 +196,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Hashed file names in a manifest (long-cacheable) whenever DEBUG is off; build them with
+# `manage.py collectstatic`. STATIC_MANIFEST=0 is an escape hatch only (plain names, no
+# far-future caching): production and every test run with the manifest.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -294,6 +308,10 @@ SURVEYS_MAX_UPLOAD_MB = env.int("SURVEYS_MAX_UPLOAD_MB", 20, minimum=1)
 SURVEYS_MIN_GROUP_SIZE = env.int("SURVEYS_MIN_GROUP_SIZE", 3, minimum=1)
 SURVEYS_TOKEN_MAX_AGE_DAYS = env.int("SURVEYS_TOKEN_MAX_AGE_DAYS", 60, minimum=1)
 SURVEYS_AGGREGATE_DEBOUNCE_SECONDS = env.int("SURVEYS_AGGREGATE_DEBOUNCE_SECONDS", 10, minimum=0)
+
+# The audit trail is kept this long (the retention purge deletes older entries); the
+# database refuses to delete entries younger than a year whatever this says.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", 5 * 365, minimum=365)
 
 TSUNAGU_DEMO_PASSWORD = "tsunagu-demo-2022"
 TSUNAGU_BRAND = _("Tsunagu")

@@ -1,14 +1,25 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from accounts import views as account_views
 from config.health import healthz
 
+
+class FaviconView(RedirectView):
+    # Resolved per request: the hashed name comes from the static manifest.
+    def get_redirect_url(self, *args, **kwargs):
+        return static_url("img/favicon.ico")
+
+
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # Browsers and feed readers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
@@ -20,6 +31,9 @@ urlpatterns = [
     path("c/", include("records.urls_verify")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "config.errors.bad_request"
+handler500 = "config.errors.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -26,8 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.errors import UserError
+from events import code_attempts
 from events.models import Event, Registration
-from events.services import PermissionDenied, can_manage_event
+from events.services import can_manage_event
 
 Attendance = Registration.Attendance
 Status = Registration.Status
@@ -38,7 +41,7 @@ CHECKIN_MARGIN = timedelta(minutes=30)
 MAX_ZOOM_BYTES = 10 * 1024 * 1024
 
 
-class AttendanceError(Exception):
+class AttendanceError(UserError):
     """Refused check-in, code or import; str(error) is a message for the person."""
 
 
@@ -145,59 +148,93 @@ def checkin_qr_svg(event: Event) -> str:
     return qr.svg_inline(scale=8, border=2, title=_("Check-in QR code for %(event)s") % {"event": event})
 
 
-def _self_mark(event: Event, *, user: User, now: datetime | None) -> Registration:
-    now = now or timezone.now()
+def _window_refusal(event: Event, now: datetime) -> str:
     if event.status not in (Event.Status.PUBLISHED, Event.Status.COMPLETED):
-        raise AttendanceError(_("This event is not taking place."))
+        return _("This event is not taking place.")
     opens, closes = checkin_window(event)
     if now < opens:
-        raise AttendanceError(
-            _("Check-in opens 30 minutes before the doors open (%(time)s).")
-            % {"time": _fmt(opens + CHECKIN_MARGIN)}
-        )
+        return _("Check-in opens 30 minutes before the doors open (%(time)s).") % {
+            "time": _fmt(opens + CHECKIN_MARGIN)
+        }
     if now > closes:
-        raise AttendanceError(_("Check-in for this event has closed."))
+        return _("Check-in for this event has closed.")
+    return ""
+
+
+def _confirmed_locked(event: Event, user: User) -> Registration:
+    registration = (
+        Registration.objects.select_for_update()
+        .filter(event=event, user=user, status=Status.CONFIRMED)
+        .first()
+    )
+    if registration is None:
+        raise AttendanceError(_("You have no confirmed registration for this event."))
+    return registration
+
+
+def _record_attended(registration: Registration, now: datetime, also: Iterable[str] = ()) -> Registration:
+    changed = list(also)
+    if registration.attendance != Attendance.ATTENDED:
+        registration.attendance = Attendance.ATTENDED
+        changed.append("attendance")
+    if registration.checked_in_at is None:
+        registration.checked_in_at = now
+        changed.append("checked_in_at")
+    if changed:
+        registration.save(update_fields=[*changed, "updated_at"])
+    return registration
+
+
+def _self_mark(event: Event, *, user: User, now: datetime | None) -> Registration:
+    now = now or timezone.now()
+    refusal = _window_refusal(event, now)
+    if refusal:
+        raise AttendanceError(refusal)
     with transaction.atomic():
-        registration = (
-            Registration.objects.select_for_update()
-            .filter(event=event, user=user, status=Status.CONFIRMED)
-            .first()
-        )
-        if registration is None:
-            raise AttendanceError(_("You have no confirmed registration for this event."))
-        changed = []
-        if registration.attendance != Attendance.ATTENDED:
-            registration.attendance = Attendance.ATTENDED
-            changed.append("attendance")
-        if registration.checked_in_at is None:
-            registration.checked_in_at = now
-            changed.append("checked_in_at")
-        if changed:
-            registration.save(update_fields=[*changed, "updated_at"])
-        return registration
+        return _record_attended(_confirmed_locked(event, user), now)
 
 
 def check_in(event: Event, *, user: User, token: str, now: datetime | None = None) -> Registration:
     """The venue's QR code, scanned by a logged-in registrant."""
-    if not secrets.compare_digest(str(token), event.checkin_token):
+    if not secrets.compare_digest(str(token).encode(), event.checkin_token.encode()):
         raise AttendanceError(_("This check-in code belongs to another event."))
     return _self_mark(event, user=user, now=now)
 
 
 def enter_code(event: Event, *, user: User, code: str, now: datetime | None = None) -> Registration:
-    """The code announced during an online session, typed on the event page."""
+    """The code announced during an online session, typed on the event page.
+
+    The order of the checks is the defence against guessing: only a confirmed registrant
+    gets past the first; the check-in window comes before the code, so outside it a right
+    and a wrong code get the same answer; then the per-person limit (events/code_attempts);
+    only then is the code compared, and every wrong code gets the same message.
+    """
+    now = now or timezone.now()
     typed = unicodedata.normalize("NFKC", code or "").replace(" ", "").replace("-", "")
-    if not typed:
-        raise AttendanceError(_("Enter the attendance code announced during the session."))
-    if not secrets.compare_digest(typed, event.attendance_code):
-        raise AttendanceError(
-            _("That is not the attendance code for this event. Check the code announced in this session.")
-        )
-    return _self_mark(event, user=user, now=now)
+    with transaction.atomic():
+        registration = _confirmed_locked(event, user)
+        refusal = _window_refusal(event, now)
+        if refusal:
+            raise AttendanceError(refusal)
+        until = code_attempts.blocked_until(registration, now)
+        if until is not None:
+            raise AttendanceError(
+                _("Too many wrong codes. You can try again from %(time)s.") % {"time": _fmt(until)}
+            )
+        if not typed:
+            raise AttendanceError(_("Enter the attendance code announced during the session."))
+        # Bytes: compare_digest refuses str with non-ASCII characters (a code typed in kana).
+        if secrets.compare_digest(typed.encode(), event.attendance_code.encode()):
+            return _record_attended(registration, now, also=code_attempts.clear(registration))
+        # Counted in this transaction, which commits: the refusal is raised after it.
+        code_attempts.record_failure(registration, now)
+    raise AttendanceError(
+        _("That is not the attendance code for this event. Check the code announced in this session.")
+    )
 
 
 def _fmt(value: datetime) -> str:
-    from config.dates import format_datetime
+    from core.dates import format_datetime
 
     return format_datetime(value)
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
 from accounts.normalize import nfkc, normalize_email, normalize_name
+from events import hosts
 from events.models import Event, EventSeries, ProgramItem, Speaker
 
 
@@ -26,12 +27,19 @@ class TimeInput(forms.TimeInput):
 class HostsMixin:
     """Hosts are limited to the organizations the organizer runs events for."""
 
-    def limit_hosts(self, organizations):
+    def limit_hosts(self, organizations, *, editor=None):
         self.fields["hosts"].queryset = organizations
         self.fields["hosts"].widget = forms.CheckboxSelectMultiple()
         self.fields["hosts"].widget.choices = self.fields["hosts"].choices
         if organizations.count() == 1 and not self.initial.get("hosts") and not self.instance.pk:
             self.initial["hosts"] = list(organizations)
+        self.kept_hosts = []
+        if self.instance.pk and editor is not None:
+            self.kept_hosts = hosts.kept(self.instance.hosts.all(), by=editor)
+        if self.kept_hosts:
+            self.fields["hosts"].help_text = _(
+                "Also hosted by %(names)s: kept as they are when you save (you do not run their events)."
+            ) % {"names": "、".join(org.display_name for org in self.kept_hosts)}
 
 
 class EventSeriesForm(HostsMixin, forms.ModelForm):
@@ -39,9 +47,9 @@ class EventSeriesForm(HostsMixin, forms.ModelForm):
         model = EventSeries
         fields = ["title", "description", "audience", "hosts"]
 
-    def __init__(self, *args, organizations, **kwargs):
+    def __init__(self, *args, organizations, editor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.limit_hosts(organizations)
+        self.limit_hosts(organizations, editor=editor)
 
 
 class EventForm(HostsMixin, forms.ModelForm):
@@ -86,9 +94,9 @@ class EventForm(HostsMixin, forms.ModelForm):
             "registration_closes_at": _("Leave empty to close at the start of the event."),
         }
 
-    def __init__(self, *args, organizations, **kwargs):
+    def __init__(self, *args, organizations, editor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.limit_hosts(organizations)
+        self.limit_hosts(organizations, editor=editor)
         self.fields["series"].queryset = EventSeries.objects.filter(hosts__in=organizations).distinct()
         self.fields["speakers"].queryset = Speaker.objects.all()
         self.fields["capacity"].widget.attrs["min"] = 0

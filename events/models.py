@@ -11,9 +11,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from core.errors import UserError
 
 
-class TransitionError(Exception):
+class TransitionError(UserError):
     """A state change the model does not allow; the message is for people."""
 
 
@@ -388,6 +389,12 @@ class Registration(models.Model):
     )
     attendance_minutes = models.PositiveIntegerField(_("minutes attended"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    # Wrong attendance codes typed by this person for this event, counted from the first
+    # one (events/code_attempts.py). Kept on the row that is locked while the code is
+    # checked, so parallel guesses are counted one after another and a cache outage
+    # cannot lift the limit.
+    code_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    code_failures_since = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = RegistrationQuerySet.as_manager()
 

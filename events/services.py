@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,18 +19,16 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization, User
 from accounts.services import primary_organization_id
+from core.errors import UserError
 from events import domain
+from events import hosts as host_rules
 from events.models import Event, ParticipatingOrganization, ProgramItem, Registration, TransitionError
 
 Status = Registration.Status
 
 
-class RegistrationError(Exception):
+class RegistrationError(UserError):
     """Refused registration; str(error) is a message for the person, in their language."""
-
-
-class PermissionDenied(Exception):
-    pass
 
 
 _WINDOW_MESSAGES = {
@@ -42,7 +41,7 @@ _WINDOW_MESSAGES = {
 
 
 def _fmt(value: datetime | None) -> str:
-    from config.dates import format_datetime
+    from core.dates import format_datetime
 
     return format_datetime(value)
 
@@ -292,7 +291,7 @@ def create_event(*, by: User, data: dict, hosts: Iterable[Organization], speaker
         event = Event(**data, created_by=by)
         event.full_clean(exclude=["hosts", "speakers"])
         event.save()
-        event.hosts.set(hosts)
+        event.hosts.set(host_rules.merge(current=(), submitted=hosts, by=by))
         if speakers:
             event.speakers.set(speakers)
         if not permissions.can_manage_for(by, [h.pk for h in event.hosts.all()]):
@@ -317,7 +316,8 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
             locked.revision += 1
         locked.save()
         if hosts is not None:
-            locked.hosts.set(hosts)
+            # Co-hosts the editor does not run events for stay (the form never offered them).
+            locked.hosts.set(host_rules.merge(current=locked.hosts.all(), submitted=hosts, by=by))
         if speakers is not None:
             locked.speakers.set(speakers)
         if relevant and locked.status == Event.Status.PUBLISHED:

@@ -11,14 +11,15 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core import pdf
 from events import attendance, services
 from events.models import Event, Registration
 
@@ -70,7 +71,7 @@ def _managed(view):
     def wrapper(request, pk, *args, **kwargs):
         event = _event(pk)
         if not services.can_manage_event(request.user, event):
-            raise DjangoPermissionDenied
+            raise PermissionDenied
         return view(request, event, *args, **kwargs)
 
     return wrapper
@@ -84,7 +85,7 @@ def _readable(view):
     def wrapper(request, pk, *args, **kwargs):
         event = _event(pk)
         if not services.can_view_registrations(request.user, event):
-            raise DjangoPermissionDenied
+            raise PermissionDenied
         request.can_manage = services.can_manage_event(request.user, event)
         return view(request, event, *args, **kwargs)
 
@@ -161,8 +162,6 @@ def roster_mark(request, event: Event):
         if _wants_json(request):
             return JsonResponse({"error": str(error)}, status=400)
         messages.error(request, str(error))
-    except services.PermissionDenied:
-        raise DjangoPermissionDenied from None
     return redirect(back)
 
 
@@ -334,24 +333,14 @@ def reception_roster(request, event: Event):
         "event": event,
         "registrations": list(attendance.roster(event)),
         "blank_rows": range(5),
-        "pdf_available": _weasyprint() is not None,
+        "pdf_available": pdf.available(),
     }
     if request.GET.get("format") == "pdf":
-        weasyprint = _weasyprint()
-        if weasyprint is None:
+        response = pdf.pdf_response(
+            request, "events/attendance/reception_roster.html", context, f"reception-{event.pk}.pdf"
+        )
+        if response is None:
             messages.error(request, _("PDF output is not available on this server; use the browser's print."))
             return redirect("events:reception_roster", event.pk)
-        from django.template.loader import render_to_string
-
-        html = render_to_string("events/attendance/reception_roster.html", {**context, "pdf": True}, request)
-        pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="reception-{event.pk}.pdf"'
         return response
     return render(request, "events/attendance/reception_roster.html", context)
-
-
-def _weasyprint():
-    from reports.views import _weasyprint as load
-
-    return load()

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
 
-from config.dates import format_time
+from core.dates import format_time
 
 PRODID = "-//Tsunagu//Tsunagu//JA"
 

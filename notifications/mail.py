@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import linebreaks, urlize
 
-from config.mail import address as mail_address
+from core.mail import address as mail_address
 from notifications import ical
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"

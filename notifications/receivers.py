@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 
-from django.db import transaction
-
+from core.tasks import enqueue_after_commit
 from events import domain
-from notifications import services
+from notifications import services, tasks
 from notifications.models import Outbox
 
 Kind = Outbox.Kind
@@ -29,7 +27,7 @@ def on_domain_event(sender, name: str, **payload) -> None:
             # Reminders are not transactional mail: a worker writes them after commit, away
             # from the request and the event's row lock; the quarter-hourly
             # reconcile_reminders writes any that a broker outage left out.
-            transaction.on_commit(partial(_reminders_later, registration.pk), robust=True)
+            enqueue_after_commit(tasks.schedule_registration_reminders, registration.pk)
         else:
             services.schedule_reminders(registration.event, [registration])
     elif name == domain.REGISTRATION_REQUESTED:
@@ -44,13 +42,3 @@ def on_domain_event(sender, name: str, **payload) -> None:
         services.event_changed(event, payload.get("changes") or {})
     elif name == domain.EVENT_CANCELLED:
         services.event_cancelled(event)
-
-
-def _reminders_later(registration_id: int) -> None:
-    from notifications import tasks
-
-    try:
-        tasks.schedule_registration_reminders.apply_async(args=[registration_id], retry=False)
-    except Exception:
-        # Broker down: reconcile_reminders (beat) writes them on its next run.
-        logger.warning("could not enqueue reminders for registration %s", registration_id, exc_info=True)

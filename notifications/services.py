@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -21,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.errors import UserError
+from core.tasks import enqueue_after_commit
 from events.models import Event, Registration
 from notifications import ical
 from notifications.business_days import business_days_before
@@ -40,7 +43,7 @@ BUSINESS_DAY_SEND_TIME = time(9, 0)
 _SINGLE_TASK_LIMIT = 20
 
 
-class NotificationError(Exception):
+class NotificationError(UserError):
     """Refused request; str(error) is for people."""
 
 
@@ -321,21 +324,15 @@ def render_deferred(rows: list[Outbox]) -> tuple[list[Outbox], list[int], list[i
 
 
 def send_after_commit(ids: list[int]) -> None:
-    def kick() -> None:
-        from notifications import tasks
+    # A broker outage loses nothing: the rows are committed and the per-minute
+    # dispatcher sends them when it runs.
+    from notifications import tasks  # local: tasks imports this module
 
-        try:
-            if len(ids) <= _SINGLE_TASK_LIMIT:
-                for row_id in ids:
-                    tasks.send_outbox_message.apply_async(args=[row_id], retry=False)
-            else:
-                tasks.dispatch_due.apply_async(retry=False)
-        except Exception:
-            # The broker is down: the rows are committed and the per-minute dispatcher
-            # sends them when it runs; nothing to undo here.
-            logger.warning("could not enqueue outbox %s; dispatch_due will send them", ids, exc_info=True)
-
-    transaction.on_commit(kick, robust=True)
+    if len(ids) <= _SINGLE_TASK_LIMIT:
+        for row_id in ids:
+            enqueue_after_commit(tasks.send_outbox_message, row_id)
+    else:
+        enqueue_after_commit(tasks.dispatch_due)
 
 
 def withdraw(queryset: QuerySet[Outbox], reason: str) -> int:
@@ -683,7 +680,7 @@ def set_reminder_rules(event: Event, *, by: User, rules: list[tuple[int, str]]) 
     from events.services import can_manage_event
 
     if not can_manage_event(by, event):
-        raise NotificationError(str(_("You cannot manage this event.")))
+        raise PermissionDenied
     with transaction.atomic():
         Event.objects.select_for_update().get(pk=event.pk)
         ReminderRule.objects.filter(event=event).delete()
@@ -775,7 +772,7 @@ def announce(*, event: Event, by: User, group: str, subject: str, body: str, non
     from events.services import can_manage_event
 
     if not can_manage_event(by, event):
-        raise NotificationError(str(_("You cannot manage this event.")))
+        raise PermissionDenied
     with transaction.atomic():
         program = _program(event)
         specs = [
@@ -805,7 +802,7 @@ def resend(message: Outbox, *, by: User) -> Outbox:
     from events.services import can_manage_event
 
     if message.event is None or not can_manage_event(by, message.event):
-        raise NotificationError(str(_("You cannot manage this event.")))
+        raise PermissionDenied
     with transaction.atomic():
         updated = Outbox.objects.filter(pk=message.pk, status=Status.FAILED).update(
             status=Status.QUEUED,

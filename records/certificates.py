@@ -24,9 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from config.dates import fiscal_year
+from audit import services as audit
+from core.dates import fiscal_year
 from events.models import Event, EventSeries
-from records import access, trail
+from notifications.models import Outbox
+from notifications.services import Spec, write
+from records import access
 from records.completion import PRESENT, PersonResult, evaluate, scheduled_minutes
 from records.errors import RecordsError
 from records.models import Certificate, CompletionRule
@@ -143,9 +146,6 @@ def _require_manager(by: User, rule: CompletionRule) -> None:
 
 
 def _mail(certificates: list[Certificate]) -> None:
-    from notifications.models import Outbox
-    from notifications.services import Spec, write
-
     write(
         Spec(
             recipient=c.user,
@@ -209,7 +209,7 @@ def issue_all(*, by: User, rule: CompletionRule, now: datetime | None = None) ->
                 outcome.issued.append(_save(_certificate(rule, result, by=by, now=now)))
         if outcome.issued:
             _mail(outcome.issued)
-            trail.record(
+            audit.record(
                 actor=by,
                 action="certificate.issue_bulk",
                 target=rule.series or rule.event,
@@ -260,7 +260,7 @@ def issue(
             )
         certificate = _save(_certificate(rule, result, by=by, now=now, override_reason=override_reason))
         _mail([certificate])
-        trail.record(
+        audit.record(
             actor=by,
             action="certificate.issue_override"
             if override_reason and not result.completed
@@ -289,7 +289,7 @@ def revoke(*, by: User, certificate: Certificate, reason: str, now: datetime | N
         locked.revoked_by = by
         locked.revoke_reason = reason
         locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-        trail.record(actor=by, action="certificate.revoke", target=locked, details={"reason": reason})
+        audit.record(actor=by, action="certificate.revoke", target=locked, details={"reason": reason})
         return locked
 
 
@@ -302,7 +302,7 @@ def reissue(*, by: User, certificate: Certificate, reason: str, now: datetime | 
     now = now or timezone.now()
     with transaction.atomic():
         old = (
-            Certificate.objects.select_for_update()
+            Certificate.objects.select_for_update(of=("self",))
             .select_related("series", "event", "user")
             .get(pk=certificate.pk)
         )
@@ -332,7 +332,7 @@ def reissue(*, by: User, certificate: Certificate, reason: str, now: datetime | 
         new.replaces = old
         _save(new)
         _mail([new])
-        trail.record(
+        audit.record(
             actor=by,
             action="certificate.reissue",
             target=new,

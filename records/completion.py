@@ -26,8 +26,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Organization
+from core.dates import format_date
 from events.models import Event, EventSeries, Registration
 from records.errors import RecordsError
+from surveys.models import Form, Respondent, Submission
 
 Attendance = Registration.Attendance
 PRESENT = (Attendance.ATTENDED, Attendance.LEFT_EARLY)
@@ -101,8 +104,6 @@ class PersonResult:
 def session_label(event: Event) -> str:
     if event.number:
         return event.number_label
-    from config.dates import format_date
-
     return format_date(event.starts_at, weekday=False)
 
 
@@ -138,8 +139,6 @@ class Forms:
 
 def forms_for(sessions: list[Event]) -> Forms:
     """One query: the forms on each session or on its whole series."""
-    from surveys.models import Form
-
     out = Forms()
     if not sessions:
         return out
@@ -194,8 +193,6 @@ def check_satisfiable(conditions: Conditions, sessions: list[Event], forms: Form
 
 def _done_sets(forms: Forms, sessions: list[Event], user_ids: set[int]):
     """Who has submitted what: three queries (person sheets, organization sheets, anonymous)."""
-    from surveys.models import Respondent, Submission
-
     all_forms = {
         f.pk: f for bucket in (forms.questionnaires, forms.prework) for fs in bucket.values() for f in fs
     }
@@ -230,8 +227,6 @@ def _done_sets(forms: Forms, sessions: list[Event], user_ids: set[int]):
 
 
 def _root_ids() -> dict[int, int]:
-    from accounts.models import Organization
-
     parents = dict(Organization.objects.values_list("pk", "parent_id"))
     roots = {}
     for pk in parents:

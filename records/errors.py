@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.errors import UserError
 
-class RecordsError(Exception):
+
+class RecordsError(UserError):
     """A refused rule, issue, revocation or book; nothing was saved."""

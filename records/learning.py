@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Membership
-from config.dates import fiscal_year
+from core.dates import fiscal_year
 from events.models import Event, Registration
 from records.completion import PRESENT, evaluate, scheduled_minutes
 from records.models import Certificate, CompletionRule, _hours
+from reports.selectors import fiscal_year_bounds
 
 Attendance = Registration.Attendance
 Status = Registration.Status
@@ -92,8 +93,6 @@ def _registrations(*, user_ids=None, org_ids=None, year: int | None, series_id: 
     if org_ids is not None:
         qs = qs.filter(organization_id__in=org_ids)
     if year is not None:
-        from reports.selectors import fiscal_year_bounds
-
         start, end = fiscal_year_bounds(year)
         qs = qs.filter(event__starts_at__gte=start, event__starts_at__lt=end)
     if series_id is not None:

@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
-from config.dates import format_date, format_range
+from core import pdf
+from core.dates import format_date, format_range
 from records.certificates import verify_url
 from records.models import Certificate, _hours
 
@@ -51,9 +52,7 @@ def certificate_html(certificate: Certificate) -> str:
 
 
 def certificate_pdf(certificate: Certificate) -> bytes | None:
-    from reports.views import _weasyprint
-
-    weasyprint = _weasyprint()
+    weasyprint = pdf.weasyprint()
     if weasyprint is None:
         return None
     return weasyprint.HTML(string=certificate_html(certificate)).write_pdf()

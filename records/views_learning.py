@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.dates import format_fiscal_year
-from config.exports import xlsx_response
+from core.dates import format_fiscal_year
+from core.exports import xlsx_response
 from records import learning
 
 ROWS_PER_PAGE = 200

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from config.dates import format_date
+from core.dates import format_date
 from records import certificates, throttle
 from records.forms import LookupForm, NameCheckForm
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from config.dates import format_fiscal_year
+from core.dates import format_fiscal_year
 
 
 class Engagement(models.Model):

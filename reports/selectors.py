@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.models import Organization
-from config.dates import fiscal_year as fiscal_year_of
+from core.dates import fiscal_year as fiscal_year_of
 from events.models import Event, ParticipatingOrganization, ProgramItem, Registration
 
 Status = Event.Status

@@ -3,20 +3,18 @@ the fiscal-year XLSX and the engagement editor."""
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
-from config.dates import format_fiscal_year
-from config.exports import xlsx_response
+from core import pdf
+from core.dates import format_fiscal_year
+from core.exports import xlsx_response
 from events.models import Event
 from reports import access, exports, selectors, services
 from reports.forms import ActivityFormSet, EngagementForm, GoalFormSet
@@ -36,24 +34,10 @@ def _year(value) -> int:
     return year
 
 
-def _weasyprint():
-    try:
-        import weasyprint
-    except (ImportError, OSError):  # OSError: the Pango libraries are missing
-        return None
-    # Its progress messages ("Step 1 - Fetching…") are INFO; keep them out of the logs.
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-    return weasyprint
-
-
 def _pdf(request, template: str, context: dict, filename: str) -> HttpResponse:
-    weasyprint = _weasyprint()
-    if weasyprint is None:
+    response = pdf.pdf_response(request, template, context, filename)
+    if response is None:
         raise Http404(_("PDF output is not available on this server; use the browser's print."))
-    html = render_to_string(template, {**context, "pdf": True}, request)
-    pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 
@@ -95,7 +79,7 @@ def municipality(request, year: int, org_id: int):
         "year": year,
         "organization": organization,
         "can_edit": access.can_write_engagement(request.user, organization.pk),
-        "pdf_available": _weasyprint() is not None,
+        "pdf_available": pdf.available(),
     }
     if request.GET.get("format") == "pdf":
         return _pdf(

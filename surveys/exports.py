@@ -13,8 +13,8 @@ from pathlib import PurePosixPath
 
 from django.utils.translation import gettext as _
 
-from config import exports
-from config.dates import format_datetime
+from core import exports
+from core.dates import format_datetime
 from events.models import Event
 from surveys.models import Answer, Form, Submission
 from surveys.services import Structure, display_value

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -31,7 +32,8 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization, User
 from accounts.normalize import nfkc
-from config.dates import format_datetime
+from core.dates import format_datetime
+from core.errors import UserError
 from events.models import Event, EventSeries, Registration
 from events.services import can_manage_event
 from surveys import files as filekinds
@@ -39,12 +41,8 @@ from surveys.models import Answer, Choice, Form, Question, Respondent, Section, 
 from surveys.starters import OTHER_LABEL, STARTERS
 
 
-class SurveyError(Exception):
+class SurveyError(UserError):
     """Refused; str(error) is a message for the person, in their language."""
-
-
-class PermissionDenied(Exception):
-    pass
 
 
 # --- who may do what ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
@@ -41,12 +41,12 @@ def _event(form: Form, event_id: int) -> Event:
 
 def _require_manager(request, form: Form) -> None:
     if not services.can_manage_form(request.user, form):
-        raise DjangoPermissionDenied
+        raise PermissionDenied
 
 
 def _require_reader(request, form: Form) -> None:
     if not services.can_read_results(request.user, form):
-        raise DjangoPermissionDenied
+        raise PermissionDenied
 
 
 def _refusal(
@@ -403,7 +403,7 @@ def add_form(request, event_id: int):
     from events.services import can_manage_event
 
     if not can_manage_event(request.user, event):
-        raise DjangoPermissionDenied
+        raise PermissionDenied
     chooser = StarterForm(request.POST or None)
     if request.method == "POST" and chooser.is_valid():
         whole_series = bool(request.POST.get("whole_series")) and event.series_id
@@ -414,8 +414,6 @@ def add_form(request, event_id: int):
                 event=None if whole_series else event,
                 series=event.series if whole_series else None,
             )
-        except services.PermissionDenied:
-            raise DjangoPermissionDenied from None
         except SurveyError as error:
             chooser.add_error(None, str(error))
         else:
@@ -454,8 +452,6 @@ def builder(request, pk: int):
 def _builder_post(request, form: Form, call, success: str):
     try:
         call()
-    except services.PermissionDenied:
-        raise DjangoPermissionDenied from None
     except SurveyError as error:
         messages.error(request, str(error))
     else:
@@ -962,5 +958,5 @@ def event_forms(request, event_id: int):
     from events.services import can_manage_event
 
     if not (can_manage_event(request.user, event) or permissions.can_read_across_organizations(request.user)):
-        raise DjangoPermissionDenied
+        raise PermissionDenied
     return render(request, "surveys/event_forms.html", {"event": event})

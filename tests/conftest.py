@@ -11,6 +11,20 @@ from tests.factories import OrganizationFactory, person
 Role = Membership.Role
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The tests build tables without migrations (--no-migrations); database objects that
+    only a migration creates are added here by running that migration's own function."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    trigger_migration = importlib.import_module("audit.migrations.0002_append_only_trigger")
+    with django_db_blocker.unblock():
+        trigger_migration.install(None, SimpleNamespace(connection=connection))
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production; personas are created by the dozen.

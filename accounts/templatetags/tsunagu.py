@@ -1,6 +1,6 @@
 from django import template
 
-from config import dates
+from core import dates
 
 register = template.Library()
 

@@ -2,6 +2,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from records import completion
+from records.certificates import certificates_of
 
 register = template.Library()
 
@@ -36,6 +37,4 @@ def my_certificates(user):
     """The signed-in person's certificates, newest first (for "My events")."""
     if not getattr(user, "is_authenticated", False):
         return []
-    from records.certificates import certificates_of
-
     return list(certificates_of(user))

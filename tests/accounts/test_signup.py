@@ -20,7 +20,7 @@ def test_signup_verify_from_mail_file_then_login_in_japanese(
 ):
     mail_dir = tmp_path / "mail"
     with (
-        override_settings(EMAIL_BACKEND="config.mail.EmlFileBackend", EMAIL_FILE_PATH=str(mail_dir)),
+        override_settings(EMAIL_BACKEND="core.mail.EmlFileBackend", EMAIL_FILE_PATH=str(mail_dir)),
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         page = client.get("/accounts/signup/")

@@ -127,7 +127,6 @@ def _env(mail_dir: str, redis_url: str) -> dict[str, str]:
             "SECURE_SSL_REDIRECT": "0",
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
-            "STATIC_MANIFEST": "0",
             "LOG_LEVEL": "WARNING",
             "EMAIL_URL": f"file://{mail_dir}",
             "REDIS_URL": redis_url,

@@ -121,7 +121,7 @@ def run() -> list[dict]:
         name: getattr(settings, name, None)
         for name in ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "EMAIL_USE_SSL")
     }
-    settings.EMAIL_BACKEND = "config.mail.SmtpBackend"
+    settings.EMAIL_BACKEND = "core.mail.SmtpBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""

@@ -61,7 +61,6 @@ def _serve(port: int) -> subprocess.Popen:
             "SECURE_SSL_REDIRECT": "0",
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
-            "STATIC_MANIFEST": "0",
             "LOG_LEVEL": "WARNING",
         }
     )

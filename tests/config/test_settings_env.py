@@ -46,7 +46,7 @@ def test_email_url_variants(tmp_path):
     assert smtp["EMAIL_PORT"] == 587
     assert smtp["EMAIL_USE_TLS"] is True
     assert smtp["EMAIL_HOST_PASSWORD"] == "p@ss"
-    assert smtp["EMAIL_BACKEND"] == "config.mail.SmtpBackend"
+    assert smtp["EMAIL_BACKEND"] == "core.mail.SmtpBackend"
     files = email_settings("file://var/mail", base_dir=tmp_path)
     assert files["EMAIL_FILE_PATH"] == str(tmp_path / "var/mail")
     with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
@@ -129,6 +129,6 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
 def test_mail_address_fast_path_matches_django(value):
     from django.core.mail.message import sanitize_address
 
-    from config.mail import address
+    from core.mail import address
 
     assert address(value, "utf-8") == sanitize_address(value, "utf-8")

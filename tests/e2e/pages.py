@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from config.dates import fiscal_year
+from core.dates import fiscal_year
 from events.models import Event, Registration
 from tests.factories import (
     EventFactory,

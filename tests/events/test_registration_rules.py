@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from events import domain, services
@@ -106,7 +107,7 @@ def test_only_organizers_of_a_host_approve(other_organizer, reviewer, municipali
     event = EventFactory(requires_approval=True, hosts=[municipality])
     reg = services.register(event, UserFactory())
     for user in (other_organizer, reviewer):
-        with pytest.raises(services.PermissionDenied):
+        with pytest.raises(PermissionDenied):
             services.approve(reg, by=user)
 
 

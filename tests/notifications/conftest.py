@@ -59,7 +59,7 @@ class SmtpServer:
 def smtp_server(settings):
     server = SmtpServer()
     server.start()
-    settings.EMAIL_BACKEND = "config.mail.SmtpBackend"
+    settings.EMAIL_BACKEND = "core.mail.SmtpBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = server.port
     settings.EMAIL_USE_TLS = False

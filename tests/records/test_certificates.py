@@ -157,7 +157,7 @@ def test_the_pdf_says_what_was_issued(client, organizer, participant, municipali
         (settings.SITE_URL + f"/c/{certificate.number}/").replace(" ", ""),
     ):
         assert expected in text, expected
-    from config.dates import format_date
+    from core.dates import format_date
 
     assert format_date(certificate.issued_at, weekday=False).replace(" ", "") in text
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from config.dates import fiscal_year
+from core.dates import fiscal_year
 from events.models import Registration
 from records import certificates, rules
 from tests.factories import UserFactory
@@ -83,7 +83,18 @@ def test_the_xlsx_has_the_columns_hr_expects(client, coordinator, participant, t
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("氏名", "ふりがな", "所属", "研修名", "回", "日付", "時間数", "出席", "修了", "証明書番号")
+    assert rows[0] == (
+        "氏名",
+        "ふりがな",
+        "所属",
+        "研修名",
+        "回",
+        "日付",
+        "時間数",
+        "出席",
+        "修了",
+        "証明書番号",
+    )
     assert len(rows) == 3
     first = rows[1]
     assert first[0] == "'=HYPERLINK(1)"

@@ -81,6 +81,7 @@ RULES: dict[str, Rule] = {
     # --- project ---------------------------------------------------------------------------
     "home": Rule(EVERYONE, why=PUBLIC_PAGE),
     "healthz": Rule(EVERYONE, why="liveness probe for the load balancer; says only ok/failing"),
+    "favicon": Rule(EVERYONE, why="a redirect to the site's icon"),
     "set_language": Rule(EVERYONE, why="Django's language switch: a cookie", self_service=True),
     "^media/(?P<path>.*)$": Rule(
         EVERYONE,

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from config.dates import fiscal_year
+from core.dates import fiscal_year
 from events import services as event_services
 from events.models import Event, Registration
 from tests.factories import (
@@ -213,7 +213,16 @@ def table_fingerprint() -> dict[str, tuple[int, str]]:
 
     tables = [
         m._meta.db_table
-        for label in ("accounts", "events", "surveys", "notifications", "reports", "records", "account", "auth")
+        for label in (
+            "accounts",
+            "events",
+            "surveys",
+            "notifications",
+            "reports",
+            "records",
+            "account",
+            "auth",
+        )
         if label in {a.label for a in apps.get_app_configs()}
         for m in apps.get_app_config(label).get_models()
         if not m._meta.proxy
