@@ -132,6 +132,7 @@ def test_revoke_with_a_reason_then_reissue_after_a_correction(organizer, partici
 
 def test_the_pdf_says_what_was_issued(client, organizer, participant, municipality, rule, completed):
     import pypdf
+
     pytest.importorskip("weasyprint")
     certificate = certificates.issue(by=organizer, rule=rule, user=participant)
     client.force_login(participant)
