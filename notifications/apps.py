@@ -14,3 +14,9 @@ class NotificationsConfig(AppConfig):
 
         domain_event.connect(on_domain_event, dispatch_uid="notifications.on_domain_event")
         register_status_check("outbox", outbox_backlog)
+
+        # reason: receivers import models, which are not ready when apps.py is imported
+        from accounts.domain import membership_event
+        from notifications.membership_mail import on_membership_event  # reason: as above
+
+        membership_event.connect(on_membership_event, dispatch_uid="notifications.on_membership_event")

@@ -43,6 +43,9 @@ class Outbox(models.Model):
         INVITATION = "invitation", _("Account invitation")
         CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
         CASEBOOK_READY = "casebook_ready", _("Casebook ready")
+        MEMBERSHIP_APPROVED = "membership_approved", _("Membership approved")
+        MEMBERSHIP_DECLINED = "membership_declined", _("Membership declined")
+        MEMBERSHIP_INVITATION = "membership_invitation", _("Invitation to join an organization")
 
     # People who turned reminders and announcements off do not get these; every other
     # kind is transactional and always goes.
