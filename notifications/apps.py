@@ -7,9 +7,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from config.health import register_status_check
+        from config.health import register_status_check  # in ready(): the app registry is loaded
         from events.domain import domain_event
-        from notifications.health import outbox_backlog
+        from notifications.health import outbox_backlog  # in ready(): it imports the models
         from notifications.receivers import on_domain_event
 
         domain_event.connect(on_domain_event, dispatch_uid="notifications.on_domain_event")
