@@ -32,6 +32,8 @@ OWNER_CHANGES = {
     "surveys:settings",
     "reports:engagement_edit",
     "records:rule",
+    "groupwork:generate",
+    "groupwork:lock",
     "accounts:membership_request_approve",
     "accounts:membership_request_decline",
 }
