@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "surveys",
+    "groupwork",
     "notifications",
     "reports",
 ]
