@@ -2,23 +2,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts import permissions
+from accounts import membership, permissions
 from accounts.models import Membership, Organization, User
 from accounts.normalize import normalize_kana, normalize_name
-
-
-def find_or_create_organization(
-    *,
-    name: str,
-    kind: str = Organization.Kind.OTHER,
-    prefecture: str = "",
-    parent: Organization | None = None,
-) -> Organization:
-    name = normalize_name(name)
-    org, _created = Organization.objects.get_or_create(
-        name=name, prefecture=prefecture.strip(), parent=parent, defaults={"kind": kind}
-    )
-    return org
+from audit import services as audit
 
 
 @transaction.atomic
@@ -29,30 +16,50 @@ def complete_signup_profile(
     full_name_kana: str,
     organization: Organization | None,
     new_organization_name: str = "",
-    new_organization_kind: str = Organization.Kind.OTHER,
+    new_organization_kind: str = "",
     new_organization_prefecture: str = "",
     language: str = "ja",
 ) -> User:
-    """Store what the sign-up page asked beyond email and password."""
-    if organization is None:
-        organization = find_or_create_organization(
-            name=new_organization_name,
-            kind=new_organization_kind,
-            prefecture=new_organization_prefecture,
-        )
+    """Store what the sign-up page asked beyond email and password.
+
+    Naming an organization asks to join it (accounts/membership.py): nothing is granted
+    here, and no organization is created ("not listed" goes to the administrators).
+    """
     user.full_name = normalize_name(full_name)
     user.full_name_kana = normalize_kana(full_name_kana)
     if language in dict(User.Language.choices):
         user.preferred_language = language
     user.save()
-    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER)
+    if organization is not None:
+        membership.request_membership(user=user, organization=organization)
+    elif new_organization_name:
+        membership.request_unlisted(
+            user=user,
+            name=new_organization_name,
+            kind=new_organization_kind,
+            prefecture=new_organization_prefecture,
+        )
     return user
 
 
-def grant_role(*, user: User, organization: Organization, role: str) -> Membership:
-    membership, _ = Membership.objects.get_or_create(user=user, organization=organization, role=role)
+def grant_role(*, user: User, organization: Organization, role: str, by: User | None = None) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
     permissions.forget(user)
+    if created:
+        audit_membership(membership, by=by, action="membership.grant", changes={"role": [None, role]})
     return membership
+
+
+def audit_membership(membership: Membership, *, by: User | None, action: str, changes: dict) -> None:
+    audit.record(
+        actor=by,
+        action=action,
+        target=membership,
+        target_label=f"{membership.user} — {membership.organization}",
+        changes=changes,
+        organization=membership.organization_id,
+        details={"user_id": membership.user_id},
+    )
 
 
 def primary_organization(user: User) -> Organization | None:
@@ -106,7 +113,7 @@ def invite_member(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         transaction.on_commit(lambda: send_invitation(user_id=user.pk, invited_by_id=invited_by.pk))
-    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER)
+    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER, by=invited_by)
     return user, created
 
 

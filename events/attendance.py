@@ -27,10 +27,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit import services as audit
 from core.errors import UserError
 from events import code_attempts
 from events.models import Event, Registration
-from events.services import can_manage_event
+from events.services import audit_registration, can_manage_event
 
 Attendance = Registration.Attendance
 Status = Registration.Status
@@ -101,8 +102,12 @@ def mark(registration: Registration, *, by: User, attendance: str) -> Registrati
         if locked.status != Status.CONFIRMED:
             raise AttendanceError(_("Only confirmed registrations have attendance."))
         if locked.attendance != attendance:
+            before = locked.attendance
             locked.attendance = attendance
             locked.save(update_fields=["attendance", "updated_at"])
+            audit_registration(
+                locked, by=by, action="attendance.mark", changes={"attendance": [before, attendance]}
+            )
         registration.__dict__.update(locked.__dict__)
         return locked
 
@@ -116,11 +121,24 @@ def bulk_mark(event: Event, *, by: User, registration_ids: Iterable[int], attend
     _require_manager(by, event)
     with transaction.atomic():
         # Ids of another event are silently out of scope: the filter on event is the guard.
-        return (
-            Registration.objects.filter(event=event, status=Status.CONFIRMED, pk__in=ids)
+        changing = list(
+            Registration.objects.select_for_update(of=("self",))
+            .filter(event=event, status=Status.CONFIRMED, pk__in=ids)
             .exclude(attendance=attendance)
-            .update(attendance=attendance, updated_at=timezone.now())
+            .select_related("user")
         )
+        updated = Registration.objects.filter(pk__in=[r.pk for r in changing]).update(
+            attendance=attendance, updated_at=timezone.now()
+        )
+        audit.record_many(
+            actor=by,
+            action="attendance.mark",
+            items=[(r, {"attendance": [r.attendance, attendance]}) for r in changing],
+            event=event,
+            label=lambda r: str(r.user),
+            organization_of=lambda r: r.organization_id,
+        )
+        return updated
 
 
 # --- self check-in ----------------------------------------------------------------------
@@ -173,6 +191,7 @@ def _confirmed_locked(event: Event, user: User) -> Registration:
 
 
 def _record_attended(registration: Registration, now: datetime, also: Iterable[str] = ()) -> Registration:
+    before = registration.attendance
     changed = list(also)
     if registration.attendance != Attendance.ATTENDED:
         registration.attendance = Attendance.ATTENDED
@@ -182,6 +201,13 @@ def _record_attended(registration: Registration, now: datetime, also: Iterable[s
         changed.append("checked_in_at")
     if changed:
         registration.save(update_fields=[*changed, "updated_at"])
+    if before != registration.attendance:
+        audit_registration(
+            registration,
+            by=registration.user,
+            action="attendance.check_in",
+            changes={"attendance": [before, registration.attendance]},
+        )
     return registration
 
 
@@ -581,6 +607,23 @@ def import_zoom_report(event: Event, *, by: User, data: bytes, filename: str = "
                     .exclude(pk__in=seen_regs)
                     .update(attendance=Attendance.ABSENT, updated_at=timezone.now())
                 )
+            audit.record(
+                actor=by,
+                action="attendance.import",
+                target=zoom_import,
+                target_label=filename[:255] or str(zoom_import),
+                event=locked,
+                details={
+                    "filename": filename[:255],
+                    "sha256": digest,
+                    "lines": len(lines),
+                    "matched": result.matched,
+                    "unmatched": result.unmatched,
+                    "attended": result.attended,
+                    "left_early": result.left_early,
+                    "absent": result.absent,
+                },
+            )
             return result
     except IntegrityError:
         # Two organizers uploaded the same file at once; the other upload won.
@@ -636,7 +679,15 @@ def link_row(row, *, by: User, registration: Registration):
         row.resolved_by = by
         row.resolved_at = timezone.now()
         row.save(update_fields=["state", "registration", "resolved_by", "resolved_at"])
+        before = reg.attendance
         _recompute(reg, event, row.zoom_import)
+        audit_registration(
+            reg,
+            by=by,
+            action="attendance.import_link",
+            changes={"attendance": [before, reg.attendance]},
+            event=event,
+        )
         return row
 
 
@@ -653,4 +704,11 @@ def dismiss_row(row, *, by: User):
         row.resolved_by = by
         row.resolved_at = timezone.now()
         row.save(update_fields=["state", "resolved_by", "resolved_at"])
+        audit.record(
+            actor=by,
+            action="attendance.import_dismiss",
+            target=row,
+            target_label=row.name,
+            event=row.zoom_import.event_id,
+        )
         return row

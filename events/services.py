@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization, User
 from accounts.services import primary_organization_id
+from audit import services as audit
 from core.errors import UserError
 from events import domain
 from events import hosts as host_rules
@@ -64,6 +65,22 @@ def _has_seat(event: Event) -> bool:
     return event.capacity is None or confirmed_count(event) < event.capacity
 
 
+def audit_registration(
+    registration: Registration, *, by: User | None, action: str, changes: dict, event: Event | None = None
+) -> None:
+    """An audit entry about one person's registration, named by the person (the event is
+    the entry's event)."""
+    audit.record(
+        actor=by,
+        action=action,
+        target=registration,
+        target_label=str(registration.user),
+        changes=changes,
+        event=event or registration.event_id,
+        organization=registration.organization_id,
+    )
+
+
 # --- registering -------------------------------------------------------------------------
 
 
@@ -100,6 +117,14 @@ def register(
                 registered_by=registered_by if registered_by and registered_by != user else None,
                 confirmed_at=timezone.now() if status == Status.CONFIRMED else None,
             )
+            if registration.registered_by_id:
+                audit_registration(
+                    registration,
+                    by=registered_by,
+                    action="registration.create_for",
+                    changes={"status": [None, status]},
+                    event=locked,
+                )
             domain.emit(
                 {
                     Status.CONFIRMED: domain.REGISTRATION_CONFIRMED,
@@ -144,8 +169,16 @@ def cancel_registration(registration: Registration, *, by: User) -> Registration
             raise PermissionDenied
         if event.status in (Event.Status.COMPLETED,) or event.ends_at <= timezone.now():
             raise RegistrationError(_("This event has already taken place."))
+        before = registration.status
         registration.move_to(Status.CANCELLED)
         registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        audit_registration(
+            registration,
+            by=by,
+            action="registration.cancel",
+            changes={"status": [before, registration.status]},
+            event=event,
+        )
         domain.emit(domain.REGISTRATION_CANCELLED, registration=registration)
         _promote_waitlisted(event)
         return registration
@@ -159,7 +192,7 @@ _SAVED_FIELDS = {
 
 
 def _organizer_move(
-    registration: Registration, *, by: User, target: str, signal: str, when_full: str = ""
+    registration: Registration, *, by: User, target: str, signal: str, action: str, when_full: str = ""
 ) -> Registration:
     """One organizer decision on one registration, under the event lock.
 
@@ -173,8 +206,12 @@ def _organizer_move(
             return registration
         if target == Status.CONFIRMED and not _has_seat(event):
             raise RegistrationError(when_full)
+        before = registration.status
         registration.move_to(target)
         registration.save(update_fields=_SAVED_FIELDS[target])
+        audit_registration(
+            registration, by=by, action=action, changes={"status": [before, target]}, event=event
+        )
         domain.emit(signal, registration=registration)
         return registration
 
@@ -185,6 +222,7 @@ def approve(registration: Registration, *, by: User) -> Registration:
         by=by,
         target=Status.CONFIRMED,
         signal=domain.REGISTRATION_CONFIRMED,
+        action="registration.approve",
         when_full=_("The event is full. Move the request to the waitlist or raise the capacity."),
     )
 
@@ -192,13 +230,23 @@ def approve(registration: Registration, *, by: User) -> Registration:
 def waitlist(registration: Registration, *, by: User) -> Registration:
     """An organizer moves a pending request to the waitlist (the event is full)."""
     return _organizer_move(
-        registration, by=by, target=Status.WAITLISTED, signal=domain.REGISTRATION_WAITLISTED
+        registration,
+        by=by,
+        target=Status.WAITLISTED,
+        signal=domain.REGISTRATION_WAITLISTED,
+        action="registration.waitlist",
     )
 
 
 def decline(registration: Registration, *, by: User) -> Registration:
     """A request or a waitlisted person is declined (a confirmed seat is cancelled instead)."""
-    return _organizer_move(registration, by=by, target=Status.DECLINED, signal=domain.REGISTRATION_DECLINED)
+    return _organizer_move(
+        registration,
+        by=by,
+        target=Status.DECLINED,
+        signal=domain.REGISTRATION_DECLINED,
+        action="registration.decline",
+    )
 
 
 def promote(registration: Registration, *, by: User) -> Registration:
@@ -208,6 +256,7 @@ def promote(registration: Registration, *, by: User) -> Registration:
         by=by,
         target=Status.CONFIRMED,
         signal=domain.REGISTRATION_PROMOTED,
+        action="registration.promote",
         when_full=_("The event is full. Raise the capacity to move someone from the waitlist."),
     )
 
@@ -296,6 +345,7 @@ def create_event(*, by: User, data: dict, hosts: Iterable[Organization], speaker
             event.speakers.set(speakers)
         if not permissions.can_manage_for(by, [h.pk for h in event.hosts.all()]):
             raise PermissionDenied
+        audit.record(actor=by, action="event.create", target=event, event=event)
         return event
 
 
@@ -304,6 +354,7 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
     with transaction.atomic():
         locked = _lock_event(event.pk)
         _require_manager(by, locked)
+        related_before = audit.snapshot(locked, ["hosts", "speakers"])
         changes = {}
         for field, value in data.items():
             old = getattr(locked, field)
@@ -320,6 +371,12 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
             locked.hosts.set(host_rules.merge(current=locked.hosts.all(), submitted=hosts, by=by))
         if speakers is not None:
             locked.speakers.set(speakers)
+        audited = audit.diff(
+            {f: old for f, (old, _new) in changes.items()}, {f: new for f, (_old, new) in changes.items()}
+        )
+        audited.update(audit.diff(related_before, audit.snapshot(locked, ["hosts", "speakers"])))
+        if audited:
+            audit.record(actor=by, action="event.edit", target=locked, changes=audited, event=locked)
         if relevant and locked.status == Event.Status.PUBLISHED:
             domain.emit(domain.EVENT_CHANGED, event=locked, changes=relevant)
         event.__dict__.update(locked.__dict__)
@@ -332,8 +389,16 @@ def publish_event(event: Event, *, by: User) -> Event:
         _require_manager(by, locked)
         if locked.status == Event.Status.PUBLISHED:
             return locked
+        before = locked.status
         locked.publish()
         locked.save(update_fields=["status", "updated_at"])
+        audit.record(
+            actor=by,
+            action="event.publish",
+            target=locked,
+            changes={"status": [before, locked.status]},
+            event=locked,
+        )
         domain.emit(domain.EVENT_PUBLISHED, event=locked)
         return locked
 
@@ -344,9 +409,17 @@ def cancel_event(event: Event, *, by: User, reason: str) -> Event:
         _require_manager(by, locked)
         if locked.status == Event.Status.CANCELLED:
             return locked
+        before = locked.status
         locked.cancel(reason)
         locked.revision += 1
         locked.save(update_fields=["status", "cancel_reason", "cancelled_at", "revision", "updated_at"])
+        audit.record(
+            actor=by,
+            action="event.cancel",
+            target=locked,
+            changes={"status": [before, locked.status], "cancel_reason": ["", reason]},
+            event=locked,
+        )
         domain.emit(domain.EVENT_CANCELLED, event=locked)
         return locked
 
@@ -418,6 +491,9 @@ def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at
             ParticipatingOrganization.objects.create(
                 event=copy, organization=po.organization, departments=po.departments, order=po.order
             )
+        audit.record(
+            actor=by, action="event.copy", target=copy, event=copy, details={"copied_from": event.pk}
+        )
         return copy
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import Organization
+from audit import services as audit
 from core.dates import format_datetime
 from core.exports import csv_response, xlsx_response
 from events import hosts as host_rules
@@ -472,6 +473,9 @@ def export_registrations(request, event, fmt):
         raise Http404
     stamp = timezone.localtime().strftime("%Y%m%d")
     name = f"{event.display_title}_{_('registrations')}_{stamp}"
+    audit.record(
+        actor=request.user, action="export.registrations", target=event, event=event, details={"format": fmt}
+    )
     if fmt == "csv":
         return csv_response(f"{name}.csv", _export_header(), _export_rows(event))
     return xlsx_response(f"{name}.xlsx", [(_("Registrations"), _export_header(), _export_rows(event))])

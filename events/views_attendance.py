@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from audit import services as audit
 from core import pdf
 from events import attendance, services
 from events.models import Event, Registration
@@ -342,5 +343,12 @@ def reception_roster(request, event: Event):
         if response is None:
             messages.error(request, _("PDF output is not available on this server; use the browser's print."))
             return redirect("events:reception_roster", event.pk)
+        audit.record(
+            actor=request.user,
+            action="export.reception_roster",
+            target=event,
+            event=event,
+            details={"format": "pdf", "rows": len(context["registrations"])},
+        )
         return response
     return render(request, "events/attendance/reception_roster.html", context)
