@@ -201,6 +201,16 @@ RULES: dict[str, Rule] = {
         why="recomputing is a write: not the reviewer's; never for anonymous forms (refused for all)",
     ),
     "surveys:compare": Rule(OWNER_AND_REVIEWER, params={"pk": "questionnaire", "event_id": "held"}),
+    # --- group work ---------------------------------------------------------------------------
+    "groupwork:manage": Rule(OWNER_AND_REVIEWER, why="the reviewer reads (no forms shown)"),
+    "groupwork:generate": Rule(OWNER),
+    "groupwork:profiles": Rule(OWNER),
+    "groupwork:add_rule": Rule(OWNER),
+    "groupwork:remove_rule": Rule(OWNER, params={"rule_id": "pair_rule"}),
+    "groupwork:move": Rule(OWNER),
+    "groupwork:lock": Rule(OWNER),
+    "groupwork:zoom_csv": Rule(OWNER_AND_REVIEWER, why="as the registrations export"),
+    "groupwork:print": Rule(OWNER_AND_REVIEWER, why="as the reception roster"),
     # --- notifications --------------------------------------------------------------------------
     "notifications:event_messages": Rule(OWNER),
     "notifications:announce": Rule(OWNER),

@@ -114,7 +114,28 @@ def build(
     )
     _add_notifications(world)
     _add_surveys(world)
+    _add_groupwork(world)
     return world
+
+
+def _add_groupwork(world: World) -> None:
+    """Locked groups for the event: the participant and a colleague kept together."""
+    try:
+        from groupwork import services
+    except ImportError:
+        return
+    owner = world.people["owner"]
+    colleague = RegistrationFactory(event=world.event, user=UserFactory(), organization=world.organization)
+    services.generate(world.event, by=owner, data={"group_size": 2, "seed": 7})
+    rule = services.add_pair(
+        world.event,
+        by=owner,
+        first_id=world.people["participant"].pk,
+        second_id=colleague.user_id,
+        kind="together",
+    )
+    services.set_locked(world.event, by=owner, locked=True)
+    world.objects["pair_rule"] = rule.pk
 
 
 def _pending_member(municipality):
@@ -218,7 +239,16 @@ def table_fingerprint() -> dict[str, tuple[int, str]]:
 
     tables = [
         m._meta.db_table
-        for label in ("accounts", "events", "surveys", "notifications", "reports", "account", "auth")
+        for label in (
+            "accounts",
+            "events",
+            "surveys",
+            "groupwork",
+            "notifications",
+            "reports",
+            "account",
+            "auth",
+        )
         if label in {a.label for a in apps.get_app_configs()}
         for m in apps.get_app_config(label).get_models()
         if not m._meta.proxy
