@@ -4,7 +4,9 @@ import logging
 from functools import partial
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.db import transaction
+from django.utils.encoding import force_str
 
 from accounts.normalize import normalize_email
 from core.tasks import publish
@@ -15,6 +17,10 @@ logger = logging.getLogger(__name__)
 class AccountAdapter(DefaultAccountAdapter):
     def clean_email(self, email: str) -> str:
         return super().clean_email(normalize_email(email))
+
+    def format_email_subject(self, subject) -> str:
+        """[つなぐ] like every other mail of ours, not the request's host name."""
+        return f"[{settings.TSUNAGU_BRAND}] {force_str(subject).strip()}"
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render here (the request has the site and language), send from a Celery worker.
@@ -29,7 +35,13 @@ class AccountAdapter(DefaultAccountAdapter):
         message = self.render_mail(
             template_prefix,
             email,
-            {"request": request, "email": email, "current_site": get_current_site(request), **context},
+            {
+                "request": request,
+                "email": email,
+                "current_site": get_current_site(request),
+                "site_url": settings.SITE_URL,
+                **context,
+            },
         )
         payload = {
             "subject": message.subject,

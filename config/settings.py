@@ -178,7 +178,6 @@ ACCOUNT_FORMS = {
     "add_email": "accounts.login_form.AddEmailForm",
 }
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tsunagu] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),

@@ -79,3 +79,25 @@ def format_fiscal_year(year: int) -> str:
     if _english():
         return f"FY{year} (Reiwa {year - 2018})"
     return f"{year}年度（{reiwa(year)}年度）"
+
+
+# --- punctuation: Japanese pages use 全角 brackets and 、, English ones their own -----------
+
+
+def paren(value) -> str:
+    """（value） on a Japanese page, " (value)" on an English one."""
+    if value in (None, ""):
+        return ""
+    return f" ({value})" if _english() else f"（{value}）"
+
+
+def list_join(values) -> str:
+    """a、b、c on a Japanese page, "a, b, c" on an English one."""
+    return (", " if _english() else "、").join(str(v) for v in values)
+
+
+def lenticular(value) -> str:
+    """【value】 on a Japanese page, "[value] " on an English one (the casebook's 【第1回】)."""
+    if value in (None, ""):
+        return ""
+    return f"[{value}] " if _english() else f"【{value}】"

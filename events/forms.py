@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
 from accounts.normalize import nfkc, normalize_email, normalize_name
+from core.dates import list_join
 from events import hosts
 from events.models import Event, EventSeries, Speaker, SpeakerRole
 
@@ -38,7 +39,7 @@ class HostsMixin:
         if self.kept_hosts:
             self.fields["hosts"].help_text = _(
                 "Also hosted by %(names)s: kept as they are when you save (you do not run their events)."
-            ) % {"names": "、".join(org.display_name for org in self.kept_hosts)}
+            ) % {"names": list_join(org.display_name for org in self.kept_hosts)}
 
 
 PROGRAM_TIMES = [
@@ -63,14 +64,48 @@ class ProgramTimesMixin:
 class EventSeriesForm(HostsMixin, forms.ModelForm):
     class Meta:
         model = EventSeries
-        fields = ["title", "description", "audience", "hosts"]
+        fields = [
+            "title",
+            "description",
+            "audience",
+            "hosts",
+            "contact_department",
+            "contact_person",
+            "contact_phone",
+            "contact_email",
+        ]
+        help_texts = {
+            "contact_department": _(
+                "問い合わせ先: shown on every session's page, in every mail and in the invite."
+            ),
+        }
 
     def __init__(self, *args, organizations, editor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit_hosts(organizations, editor=editor)
 
 
+ALARM_CHOICES = [
+    (7 * 24 * 60, _("1 week before")),
+    (24 * 60, _("1 day before")),
+    (3 * 60, _("3 hours before")),
+    (60, _("1 hour before")),
+    (30, _("30 minutes before")),
+    (15, _("15 minutes before")),
+]
+
+
 class EventForm(ProgramTimesMixin, HostsMixin, forms.ModelForm):
+    invite_alarms = forms.TypedMultipleChoiceField(
+        label=_("Calendar reminders in the invite"),
+        choices=ALARM_CHOICES,
+        coerce=int,
+        required=False,
+        initial=[24 * 60, 30],
+        widget=forms.CheckboxSelectMultiple(),
+        help_text=_("The registrant's calendar reminds them at these times (none: no reminder)."),
+    )
+
     class Meta:
         model = Event
         fields = [
@@ -94,6 +129,11 @@ class EventForm(ProgramTimesMixin, HostsMixin, forms.ModelForm):
             "registration_closes_at",
             "requires_approval",
             "hosts",
+            "contact_department",
+            "contact_person",
+            "contact_phone",
+            "contact_email",
+            "invite_alarms",
         ]
         widgets = {
             "starts_at": DateTimeInput(),
@@ -108,6 +148,7 @@ class EventForm(ProgramTimesMixin, HostsMixin, forms.ModelForm):
             "online_url": _("Shown only to confirmed registrants and organizers."),
             "capacity": _("Leave empty for no limit. When full, new registrations join the waitlist."),
             "registration_closes_at": _("Leave empty to close at the start of the event."),
+            "contact_department": _("Leave the contact empty to use the series' contact."),
         }
 
     def __init__(self, *args, organizations, editor=None, **kwargs):
@@ -143,6 +184,8 @@ class EventForm(ProgramTimesMixin, HostsMixin, forms.ModelForm):
             self.add_error("venue_name", _("Enter the venue of an in-person event."))
         if cleaned.get("series") and not cleaned.get("number"):
             self.add_error("number", _("Give the session number within the series (第N回)."))
+        if "invite_alarms" in cleaned:
+            cleaned["invite_alarms"] = sorted(set(cleaned["invite_alarms"] or []), reverse=True)
         if (
             self.instance.pk
             and self.instance.status != Event.Status.DRAFT

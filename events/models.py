@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import jaconv
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from accounts.normalize import nfkc
+from core import dates
 from core.errors import UserError
 
 
@@ -24,6 +26,32 @@ class TransitionError(UserError):
 def fold_for_search(text: str) -> str:
     """NFKC, lower case, hiragana as katakana, no spaces: how the search compares text."""
     return "".join(jaconv.hira2kata(nfkc(text).lower()).split())
+
+
+def default_alarms() -> list[int]:
+    """A day and half an hour before the start."""
+    return [24 * 60, 30]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """問い合わせ先."""
+
+    department: str = ""
+    person: str = ""
+    phone: str = ""
+    email: str = ""
+
+    def __bool__(self) -> bool:
+        return any((self.department, self.person, self.phone, self.email))
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.department, self.person) if p)
+
+
+def contact_of(obj) -> Contact:
+    return Contact(obj.contact_department, obj.contact_person, obj.contact_phone, obj.contact_email)
 
 
 def _code() -> str:
@@ -67,7 +95,7 @@ class Speaker(models.Model):
     @property
     def display(self) -> str:
         parts = " ".join(p for p in (self.affiliation, self.title) if p)
-        return f"{self.name}（{parts}）" if parts else self.name
+        return f"{self.name}{dates.paren(parts)}" if parts else self.name
 
 
 class EventSeries(models.Model):
@@ -78,6 +106,12 @@ class EventSeries(models.Model):
     audience = models.CharField(_("audience"), max_length=300, blank=True)
     hosts = models.ManyToManyField(Organization, verbose_name=_("host organizations"), related_name="series")
     speakers = models.ManyToManyField(Speaker, verbose_name=_("speakers"), blank=True, related_name="series")
+    # 問い合わせ先: on the event pages and the printable ones, in the footer of every mail,
+    # as Reply-To of event mail and the invite's ORGANIZER.
+    contact_department = models.CharField(_("contact: department"), max_length=200, blank=True)
+    contact_person = models.CharField(_("contact: person"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact: phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("contact: email"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -180,6 +214,14 @@ class Event(models.Model):
     speakers = models.ManyToManyField(
         Speaker, verbose_name=_("speakers"), blank=True, related_name="events", through="EventSpeaker"
     )
+
+    # The event's own 問い合わせ先 overrides the series' when any of it is filled in.
+    contact_department = models.CharField(_("contact: department"), max_length=200, blank=True)
+    contact_person = models.CharField(_("contact: person"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact: phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("contact: email"), blank=True)
+    # Calendar alarms (VALARM) in the invite, minutes before the start.
+    invite_alarms = models.JSONField(_("calendar reminders"), default=default_alarms, blank=True)
 
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
@@ -312,6 +354,14 @@ class Event(models.Model):
         self.cancelled_at = timezone.now()
 
     # --- derived -----------------------------------------------------------------
+    @property
+    def contact(self) -> Contact:
+        """問い合わせ先: the event's own when it has one, else the series'."""
+        own = contact_of(self)
+        if own or not self.series_id:
+            return own
+        return contact_of(self.series)
+
     def ordered_speakers(self) -> list[EventSpeaker]:
         """Speakers as links (speaker, role) in the order given; prefetch "speaker_links__speaker"."""
         return list(self.speaker_links.all())
@@ -364,7 +414,7 @@ class ParticipatingOrganization(models.Model):
         constraints = [models.UniqueConstraint("event", "organization", name="participating_org_unique")]
 
     def __str__(self) -> str:
-        return f"{self.organization}（{self.departments}）" if self.departments else str(self.organization)
+        return f"{self.organization}{dates.paren(self.departments)}"
 
 
 class SpeakerRole(models.TextChoices):

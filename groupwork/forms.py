@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import paren
 from groupwork.models import GroupPlan, PairRule
 
 
@@ -81,7 +82,9 @@ class PairRuleForm(forms.Form):
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "—")] + [(row.user_id, f"{row.name}（{row.organization or '—'}）") for row in people]
+        choices = [("", "—")] + [
+            (row.user_id, f"{row.name}{paren(row.organization or '—')}") for row in people
+        ]
         self.fields["first"].choices = choices
         self.fields["second"].choices = choices
         self.fields["first"].widget.attrs["autocomplete"] = "off"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
+from core.dates import paren
 from events.models import Event, Registration
 from groupwork.generator import Person
 from groupwork.models import Group, GroupMember, GroupPlan, PairRule, Profile
@@ -277,5 +278,5 @@ def mail_text(group: MyGroup | None) -> str:
     if group.facilitator:
         lines.append(_("Facilitator: %(name)s") % {"name": group.facilitator})
     for name, organization in group.members:
-        lines.append(f"・{name}（{organization}）" if organization else f"・{name}")
+        lines.append(f"・{name}{paren(organization)}")
     return "\n".join(lines)

@@ -147,7 +147,7 @@ def deliver(ids: list[int]) -> Result:
     started = time.monotonic()
     rows = list(
         Outbox.objects.filter(pk__in=ids, status=Status.SENDING)
-        .select_related("recipient", "event")
+        .select_related("recipient", "event__series")
         .order_by("send_after", "id")
     )
     pending: list[Outbox] = []

@@ -13,17 +13,17 @@ Choices that make the invite land the same way in Outlook, Google and Apple cale
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, vCalAddress, vText
+from icalendar import Alarm, Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
 
-from core.dates import format_time
+from core.dates import format_time, paren
 
 PRODID = "-//Tsunagu//Tsunagu//JA"
 
@@ -68,6 +68,11 @@ def description(event, *, program: Sequence | None = None, include_join: bool) -
             lines.append(_("Meeting ID: %(id)s") % {"id": event.online_meeting_id})
         if event.online_passcode:
             lines.append(_("Passcode: %(code)s") % {"code": event.online_passcode})
+    contact = event.contact
+    if contact:
+        lines.append("")
+        lines.append(_("Contact"))
+        lines += [p for p in (contact.name, contact.phone, contact.email) if p]
     lines.append("")
     lines.append(event_url(event))
     return "\n".join(lines).strip()
@@ -78,7 +83,7 @@ def location(event) -> str:
         return _("Online")
     place = event.venue_name
     if event.venue_address:
-        place = f"{place}（{event.venue_address}）" if place else event.venue_address
+        place = f"{place}{paren(event.venue_address)}" if place else event.venue_address
     if event.attendance_mode == event.Mode.HYBRID:
         return _("%(venue)s and online") % {"venue": place}
     return place
@@ -88,11 +93,28 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _organizer() -> vCalAddress:
+def _organizer(event=None) -> vCalAddress:
+    """The event's 問い合わせ先 (CN = its department, mailto = its address) when it has an
+    address; else the platform. The mail itself is still sent from the platform address."""
+    contact = event.contact if event is not None else None
+    if contact and contact.email:
+        organizer = vCalAddress(f"mailto:{contact.email}")
+        organizer.params["cn"] = vText(contact.department or contact.name or contact.email)
+        return organizer
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     organizer = vCalAddress(f"mailto:{address or 'noreply@' + _host()}")
     organizer.params["cn"] = vText(name or str(settings.TSUNAGU_BRAND))
     return organizer
+
+
+def _alarms(component: VEvent, event) -> None:
+    """VALARM per the event's choice (default a day and half an hour before)."""
+    for minutes in getattr(event, "invite_alarms", None) or []:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", timedelta(minutes=-int(minutes)))
+        alarm.add("description", event.display_title)
+        component.add_component(alarm)
 
 
 def vevent(
@@ -115,7 +137,7 @@ def vevent(
     component.add("location", location(event))
     component.add("url", event_url(event))
     component.add("description", description(event, program=program, include_join=include_join))
-    component.add("organizer", _organizer())
+    component.add("organizer", _organizer(event))
     if attendee is not None:
         email, name = attendee
         address = vCalAddress(f"mailto:{email}")
@@ -130,6 +152,7 @@ def vevent(
     else:
         component.add("status", "CONFIRMED")
         component.add("transp", "OPAQUE")
+        _alarms(component, event)
     return component
 
 

@@ -197,6 +197,10 @@ def build_email(row, *, connection=None) -> OutboxEmail:
         "X-Auto-Response-Suppress": "All",
         "Auto-Submitted": "auto-generated",
     }
+    contact = row.event.contact if row.event_id else None
+    if contact and contact.email and contact.email.isascii():
+        # A reply reaches the event's 問い合わせ先; the platform address stays the sender.
+        headers["Reply-To"] = contact.email
     if row.is_optional:
         # RFC 8058 one-click unsubscribe, beside the link in the body.
         headers["List-Unsubscribe"] = f"<{unsubscribe_url(row.recipient_id)}>"

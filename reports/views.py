@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organization
 from audit import services as audit
 from core import pdf
-from core.dates import format_fiscal_year
+from core.dates import format_fiscal_year, paren
 from core.exports import xlsx_response
 from events.models import Event
 from reports import access, exports, figures, selectors, services
@@ -175,7 +175,7 @@ def _activity_choices(organization: Organization, year: int, engagement):
             events.update({e.pk: e for e in activity.events.all()})
     series_choices = [(str(pk), s.title) for pk, s in sorted(series.items(), key=lambda kv: kv[1].title)]
     event_choices = [
-        (str(e.pk), f"{e.display_title}（{e.starts_at:%Y-%m-%d}）")
+        (str(e.pk), f"{e.display_title}{paren(f'{e.starts_at:%Y-%m-%d}')}")
         for e in sorted(events.values(), key=lambda e: (e.starts_at, e.pk))
     ]
     return series_choices, event_choices

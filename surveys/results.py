@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
+from core.dates import paren
 from events.models import Event, Registration
 from surveys.anonymity import shown_groups
 from surveys.models import Form, Question, Submission, Summary
@@ -68,9 +69,9 @@ def min_group_size() -> int:
 
 def _scale_label(question: Question, point: int) -> str:
     if point == 1 and question.scale_min_label:
-        return f"1（{question.scale_min_label}）"
+        return f"1{paren(question.scale_min_label)}"
     if point == 5 and question.scale_max_label:
-        return f"5（{question.scale_max_label}）"
+        return f"5{paren(question.scale_max_label)}"
     return str(point)
 
 

@@ -35,3 +35,21 @@ def percent(value, digits=0):
     if value is None:
         return "—"
     return f"{value * 100:.{int(digits)}f}%"
+
+
+@register.filter
+def paren(value):
+    """（…） in Japanese, " (…)" in English."""
+    return dates.paren(value)
+
+
+@register.filter
+def list_join(values):
+    """、 in Japanese, ", " in English."""
+    return dates.list_join(values)
+
+
+@register.filter
+def lenticular(value):
+    """【…】 in Japanese, "[…] " in English."""
+    return dates.lenticular(value)
