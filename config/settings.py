@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "events",
+    "attendance",
     "surveys",
     "notifications",
     "reports",

@@ -1,6 +1,6 @@
 """Attendance pages: roster, QR check-in, attendance code, Zoom import, reception roster.
 
-Views parse input and call one function of `events.attendance`.
+Views parse input and call one function of attendance.services or attendance.zoom_import.
 """
 
 from __future__ import annotations
@@ -19,8 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from attendance import services as attendance_services
+from attendance import zoom
+from attendance import zoom_import as zoom_imports
+from attendance.errors import AttendanceError
+from attendance.models import ZoomImport, ZoomImportRow
 from core import pdf
-from events import attendance, services
+from events import services
 from events.models import Event, Registration
 
 Attendance = Registration.Attendance
@@ -50,7 +55,7 @@ class ZoomReportForm(forms.Form):
 
     def clean_report(self):
         upload = self.cleaned_data["report"]
-        if upload.size > attendance.MAX_ZOOM_BYTES:
+        if upload.size > zoom.MAX_ZOOM_BYTES:
             # Refused before the body is read into memory.
             raise forms.ValidationError(
                 _("The file is larger than 10 MB. Upload the participant report of one meeting.")
@@ -107,18 +112,18 @@ STATE_CHOICES = [
 
 @_readable
 def roster(request, event: Event):
-    registrations = list(attendance.roster(event))
+    registrations = list(attendance_services.roster(event))
     return render(
         request,
-        "events/attendance/roster.html",
+        "attendance/roster.html",
         {
             "event": event,
             "registrations": registrations,
-            "counts": attendance.counts(event),
+            "counts": attendance_services.counts(event),
             "can_manage": request.can_manage,
             "states": STATE_CHOICES,
-            "pending_review": attendance.pending_review(event).count() if request.can_manage else 0,
-            "required_minutes": attendance.required_minutes(event),
+            "pending_review": zoom_imports.pending_review(event).count() if request.can_manage else 0,
+            "required_minutes": zoom_imports.required_minutes(event),
         },
     )
 
@@ -127,16 +132,16 @@ def roster(request, event: Event):
 @_managed
 def roster_mark(request, event: Event):
     """One row (button name="row" value="<id>:<state>") or the selected rows (name="bulk")."""
-    back = reverse("events:roster", args=[event.pk])
+    back = reverse("attendance:roster", args=[event.pk])
     try:
         if "row" in request.POST:
             raw_id, _sep, state = request.POST["row"].partition(":")
             registration = get_object_or_404(
                 Registration, pk=int(raw_id) if raw_id.isdigit() else 0, event=event
             )
-            registration = attendance.mark(registration, by=request.user, attendance=state)
+            registration = attendance_services.mark(registration, by=request.user, attendance=state)
             if _wants_json(request):
-                counts = attendance.counts(event)
+                counts = attendance_services.counts(event)
                 return JsonResponse(
                     {
                         "id": registration.pk,
@@ -153,12 +158,14 @@ def roster_mark(request, event: Event):
             return redirect(f"{back}#r{registration.pk}")
         state = request.POST.get("bulk", "")
         ids = [value for value in request.POST.getlist("registration") if value.isdigit()]
-        changed = attendance.bulk_mark(event, by=request.user, registration_ids=ids, attendance=state)
+        changed = attendance_services.bulk_mark(
+            event, by=request.user, registration_ids=ids, attendance=state
+        )
         messages.success(
             request,
             _("%(count)s people marked as %(state)s.") % {"count": changed, "state": Attendance(state).label},
         )
-    except attendance.AttendanceError as error:
+    except AttendanceError as error:
         if _wants_json(request):
             return JsonResponse({"error": str(error)}, status=400)
         messages.error(request, str(error))
@@ -170,14 +177,14 @@ def roster_mark(request, event: Event):
 
 @_managed
 def checkin_qr(request, event: Event):
-    opens, closes = attendance.checkin_window(event)
+    opens, closes = attendance_services.checkin_window(event)
     return render(
         request,
-        "events/attendance/checkin_qr.html",
+        "attendance/checkin_qr.html",
         {
             "event": event,
-            "svg": attendance.checkin_qr_svg(event),
-            "url": attendance.checkin_url(event),
+            "svg": attendance_services.checkin_qr_svg(event),
+            "url": attendance_services.checkin_url(event),
             "opens": opens,
             "closes": closes,
         },
@@ -189,17 +196,15 @@ def checkin(request, pk: int, token: str):
     """Opening the venue's QR code marks a confirmed registrant present (idempotent)."""
     event = _event(pk)
     try:
-        registration = attendance.check_in(event, user=request.user, token=token)
-    except attendance.AttendanceError as error:
+        registration = attendance_services.check_in(event, user=request.user, token=token)
+    except AttendanceError as error:
         return render(
             request,
-            "events/attendance/checkin_result.html",
+            "attendance/checkin_result.html",
             {"event": event, "error": str(error)},
             status=400,
         )
-    return render(
-        request, "events/attendance/checkin_result.html", {"event": event, "registration": registration}
-    )
+    return render(request, "attendance/checkin_result.html", {"event": event, "registration": registration})
 
 
 @login_required
@@ -214,8 +219,8 @@ def attendance_code(request, pk: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            attendance.enter_code(event, user=request.user, code=form.cleaned_data["code"])
-        except attendance.AttendanceError as error:
+            attendance_services.enter_code(event, user=request.user, code=form.cleaned_data["code"])
+        except AttendanceError as error:
             form.add_error("code", str(error))
             status = 400
         else:
@@ -225,7 +230,7 @@ def attendance_code(request, pk: int):
         status = 400
     return render(
         request,
-        "events/attendance/code_entry.html",
+        "attendance/code_entry.html",
         {"event": event, "registration": registration, "form": form},
         status=status,
     )
@@ -236,18 +241,16 @@ def attendance_code(request, pk: int):
 
 @_managed
 def zoom_import(request, event: Event):
-    from reports.models import ZoomImport
-
     form = ZoomReportForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["report"]
             try:
-                result = attendance.import_zoom_report(
+                result = zoom_imports.import_zoom_report(
                     event, by=request.user, data=upload.read(), filename=upload.name
                 )
-            except attendance.AttendanceError as error:
+            except AttendanceError as error:
                 form.add_error("report", str(error))
                 status = 400
             else:
@@ -272,19 +275,19 @@ def zoom_import(request, event: Event):
                         },
                     )
                 if result.created and result.unmatched:
-                    return redirect("events:zoom_review", event.pk)
-                return redirect("events:roster", event.pk)
+                    return redirect("attendance:zoom_review", event.pk)
+                return redirect("attendance:roster", event.pk)
         else:
             status = 400
     imports = ZoomImport.objects.filter(event=event).select_related("imported_by")
     return render(
         request,
-        "events/attendance/zoom_import.html",
+        "attendance/zoom_import.html",
         {
             "event": event,
             "form": form,
             "imports": imports,
-            "required_minutes": attendance.required_minutes(event),
+            "required_minutes": zoom_imports.required_minutes(event),
             "ratio": settings.ATTENDANCE_MIN_RATIO,
         },
         status=status,
@@ -293,34 +296,32 @@ def zoom_import(request, event: Event):
 
 @_managed
 def zoom_review(request, event: Event):
-    from reports.models import ZoomImportRow
-
     if request.method == "POST":
         row = get_object_or_404(ZoomImportRow, pk=request.POST.get("row") or 0, zoom_import__event=event)
         try:
             if request.POST.get("action") == "dismiss":
-                attendance.dismiss_row(row, by=request.user)
+                zoom_imports.dismiss_row(row, by=request.user)
                 messages.success(request, _("%(name)s was dismissed.") % {"name": row.name})
             else:
                 registration = Registration.objects.filter(
                     pk=request.POST.get("registration") or 0, event=event
                 ).first()
                 if registration is None:
-                    raise attendance.AttendanceError(_("Choose the registrant this Zoom name belongs to."))
-                attendance.link_row(row, by=request.user, registration=registration)
+                    raise AttendanceError(_("Choose the registrant this Zoom name belongs to."))
+                zoom_imports.link_row(row, by=request.user, registration=registration)
                 messages.success(
                     request,
                     _("%(name)s was linked to %(person)s.")
                     % {"name": row.name, "person": registration.user.full_name},
                 )
-        except attendance.AttendanceError as error:
+        except AttendanceError as error:
             messages.error(request, str(error))
-        return redirect("events:zoom_review", event.pk)
-    rows = list(attendance.pending_review(event))
+        return redirect("attendance:zoom_review", event.pk)
+    rows = list(zoom_imports.pending_review(event))
     return render(
         request,
-        "events/attendance/zoom_review.html",
-        {"event": event, "rows": rows, "registrations": list(attendance.roster(event))},
+        "attendance/zoom_review.html",
+        {"event": event, "rows": rows, "registrations": list(attendance_services.roster(event))},
     )
 
 
@@ -331,16 +332,16 @@ def zoom_review(request, event: Event):
 def reception_roster(request, event: Event):
     context = {
         "event": event,
-        "registrations": list(attendance.roster(event)),
+        "registrations": list(attendance_services.roster(event)),
         "blank_rows": range(5),
         "pdf_available": pdf.available(),
     }
     if request.GET.get("format") == "pdf":
         response = pdf.pdf_response(
-            request, "events/attendance/reception_roster.html", context, f"reception-{event.pk}.pdf"
+            request, "attendance/reception_roster.html", context, f"reception-{event.pk}.pdf"
         )
         if response is None:
             messages.error(request, _("PDF output is not available on this server; use the browser's print."))
-            return redirect("events:reception_roster", event.pk)
+            return redirect("attendance:reception_roster", event.pk)
         return response
-    return render(request, "events/attendance/reception_roster.html", context)
+    return render(request, "attendance/reception_roster.html", context)
