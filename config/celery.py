@@ -9,7 +9,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="config.ping")
+@app.task(name="config.ping", ignore_result=False)
 def ping(value: str = "pong") -> str:
     """Round-trip probe used by /healthz tooling and the broker tests."""
     return value

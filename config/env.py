@@ -60,6 +60,18 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}.")
         return number
 
+    def float(self, name: str, default: object = _UNSET, *, above: float | None = None) -> float:
+        value = self._raw(name, default)
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ImproperlyConfigured(f"{name}={value!r} is not a finite number.")
+        if above is not None and number <= above:
+            raise ImproperlyConfigured(f"{name}={number:g} must be greater than {above:g}.")
+        return number
+
     def list(self, name: str, default: object = _UNSET) -> list[str]:
         value = self._raw(name, default)
         if isinstance(value, list):

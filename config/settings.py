@@ -128,7 +128,9 @@ if REDIS_URL:
     env.url("REDIS_URL", schemes=("redis", "rediss"))
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails open when Redis is down (config/cache.py): login, sign-up and
+            # password reset keep working, with a logged warning, during an outage.
+            "BACKEND": "config.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", "tsunagu"),
         }
@@ -253,6 +255,14 @@ else:
     }
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", f"file://{_broker_dir / 'results'}")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Nothing reads a task's return value. Storing results also makes every apply_async talk
+# to the result backend first, which retries for ~20 s when Redis is down.
+CELERY_TASK_IGNORE_RESULT = True
+# Publishing from a request (core/tasks.py) gives up after this long, without retrying:
+# the outbox row is committed and the per-minute dispatcher sends it later.
+BROKER_PUBLISH_TIMEOUT = env.float("BROKER_PUBLISH_TIMEOUT", 0.5, above=0)
+# Beat records its ticks for /healthz/status (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:RecordingScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -277,7 +287,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-schedule-reminders": {"task": "notifications.schedule_reminders", "schedule": 900.0},
     "events-snapshot-deadline-counts": {"task": "events.snapshot_deadline_counts", "schedule": 300.0},
     "events-complete-finished": {"task": "events.complete_finished_events", "schedule": 600.0},
+    # Anonymous questionnaires: release waiting responses when k more arrived or the form closed.
+    "surveys-release-anonymous": {"task": "surveys.release_anonymous", "schedule": 600.0},
 }
+
+# /healthz/status (config/health.py): who may read it without a staff login, and when it
+# turns 503 because mail is stuck or beat stopped.
+HEALTH_STATUS_TOKEN = env.str("HEALTH_STATUS_TOKEN", "")
+HEALTH_OUTBOX_MAX_AGE_SECONDS = env.int("HEALTH_OUTBOX_MAX_AGE_SECONDS", 900, minimum=60)
+HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", 300, minimum=60)
 
 # Outbox delivery (notifications app).
 NOTIFICATIONS_LEASE_SECONDS = env.int("NOTIFICATIONS_LEASE_SECONDS", 600, minimum=30)
@@ -302,6 +320,8 @@ SURVEYS_MAX_UPLOAD_MB = env.int("SURVEYS_MAX_UPLOAD_MB", 20, minimum=1)
 SURVEYS_MIN_GROUP_SIZE = env.int("SURVEYS_MIN_GROUP_SIZE", 3, minimum=1)
 SURVEYS_TOKEN_MAX_AGE_DAYS = env.int("SURVEYS_TOKEN_MAX_AGE_DAYS", 60, minimum=1)
 SURVEYS_AGGREGATE_DEBOUNCE_SECONDS = env.int("SURVEYS_AGGREGATE_DEBOUNCE_SECONDS", 10, minimum=0)
+# A questionnaire without a due date closes this many days after its session ends.
+SURVEYS_QUESTIONNAIRE_OPEN_DAYS = env.int("SURVEYS_QUESTIONNAIRE_OPEN_DAYS", 14, minimum=1)
 
 # The audit trail is kept this long (the retention purge deletes older entries); the
 # database refuses to delete entries younger than a year whatever this says.

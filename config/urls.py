@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from accounts import views as account_views
-from config.health import healthz
+from config import health
 
 
 class FaviconView(RedirectView):
@@ -17,7 +17,8 @@ class FaviconView(RedirectView):
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/status", health.status, name="healthz_status"),
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("i18n/setlang/", set_language, name="set_language"),

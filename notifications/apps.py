@@ -7,7 +7,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from config.health import register_status_check
         from events.domain import domain_event
+        from notifications.health import outbox_backlog
         from notifications.receivers import on_domain_event
 
         domain_event.connect(on_domain_event, dispatch_uid="notifications.on_domain_event")
+        register_status_check("outbox", outbox_backlog)

@@ -201,6 +201,8 @@ def survey_figures(events: list[Event]) -> dict[int, SurveyFigures]:
         Answer.objects.filter(
             submission__event_id__in=event_ids,
             submission__status=Submission.Status.SUBMITTED,
+            # An anonymous response counts only once released with k others (surveys.anonymity).
+            submission__in_results=True,
             submission__form__kind=Form.Kind.QUESTIONNAIRE,
             question__key=SATISFACTION_KEY,
             value_number__isnull=False,

@@ -4,7 +4,9 @@ Two GROUP BY queries whatever the number of submissions:
 1. over the answers, per (question, choice, scale point, yes/no, breakdown group):
    the count, and for numbers their sum, min and max;
 2. over the submissions, per breakdown group.
-The summary is stored (surveys.Summary) and the results page only reads it.
+The summary is stored (surveys.Summary) and the results page only reads it. Only
+submissions released into the results count (Submission.in_results; always true for
+named forms, see surveys.anonymity for anonymous ones).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def compute(form: Form, event_id: int) -> dict:
             submission__form_id=form.pk,
             submission__event_id=event_id,
             submission__status=Submission.Status.SUBMITTED,
+            submission__in_results=True,
         )
         .annotate(point=point)
         .values_list("question_id", "choice_id", "point", "value_bool", "submission__group_choice_id")
@@ -97,7 +100,9 @@ def compute(form: Form, event_id: int) -> dict:
         entry["max"] = _num(acc["high"])
 
     groups = (
-        Submission.objects.filter(form=form, event_id=event_id, status=Submission.Status.SUBMITTED)
+        Submission.objects.filter(
+            form=form, event_id=event_id, status=Submission.Status.SUBMITTED, in_results=True
+        )
         .values_list("group_choice_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -111,8 +116,15 @@ def compute(form: Form, event_id: int) -> dict:
 
 
 def aggregate_now(form: Form, event: Event | int) -> Summary:
-    """Recompute and store; running it twice stores the same thing (idempotent)."""
+    """Recompute and store; running it twice stores the same thing (idempotent).
+
+    Only released responses count (surveys.anonymity), so recomputing an anonymous
+    form's summary never shows a response before its batch is released."""
     event_id = event if isinstance(event, int) else event.pk
+    if form.anonymous:
+        from surveys.anonymity import summarize
+
+        return summarize(form, event_id)
     data = compute(form, event_id)
     with transaction.atomic():
         summary, _created = Summary.objects.update_or_create(

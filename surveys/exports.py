@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from core import exports
 from core.dates import format_datetime
 from events.models import Event
+from surveys import anonymity
 from surveys.models import Answer, Form, Submission
 from surveys.services import Structure, display_value
 
@@ -23,8 +24,9 @@ from surveys.services import Structure, display_value
 def _submissions(form: Form, event: Event) -> list[Submission]:
     qs = Submission.objects.filter(form=form, event=event).select_related("user", "organization")
     if form.anonymous:
-        # Random keys: the order says nothing about who answered when.
-        return list(qs.order_by("id"))
+        # Released responses only, in the written answers' order: random, fixed per form.
+        released = qs.filter(status=Submission.Status.SUBMITTED, in_results=True)
+        return list(anonymity.shuffled(released, form, submission_field="id"))
     if form.per_organization:
         return list(qs.order_by("organization__name", "id"))
     return list(qs.order_by("user__full_name_kana", "user__email"))
@@ -47,9 +49,9 @@ def _who_header(form: Form) -> list[str]:
         header += [_("Organization"), _("Last edited by")]
     elif not form.anonymous:
         header += [_("Name"), _("Email")]
-    header += [_("Status")]
     if not form.anonymous:
-        header += [_("Submitted at")]
+        # An anonymous export has no respondent column and no time (surveys.anonymity).
+        header += [_("Status"), _("Submitted at")]
     return header
 
 
@@ -59,9 +61,8 @@ def _who(form: Form, number: int, s: Submission) -> list:
         row += [s.organization.display_name if s.organization else "", str(s.updated_by or "")]
     elif not form.anonymous:
         row += [s.user.full_name if s.user else "", s.user.email if s.user else ""]
-    row += [s.get_status_display()]
     if not form.anonymous:
-        row += [format_datetime(s.submitted_at) if s.submitted_at else ""]
+        row += [s.get_status_display(), format_datetime(s.submitted_at) if s.submitted_at else ""]
     return row
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.normalize import nfkc
+from surveys import anonymity
 from surveys.models import Form, Question, Section
 from surveys.starters import STARTERS
 
@@ -39,12 +40,35 @@ class FormSettingsForm(forms.ModelForm):
             "default_due",
             "editable_after_submit",
             "allow_late",
+            "min_responses",
+            "results_release",
         ]
         widgets = {
+            "results_release": forms.RadioSelect,
             "opens_at": DateTimeInput(),
             "closes_at": DateTimeInput(),
             "instructions": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The database refuses below 3 too; here the organizer gets the reason beside the field.
+        self.fields["min_responses"].widget.attrs["min"] = anonymity.MIN_K
+        # Only anonymous questionnaires use these two; left out, they keep their value.
+        self.fields["min_responses"].required = False
+        self.fields["results_release"].required = False
+
+    def clean_min_responses(self):
+        value = self.cleaned_data.get("min_responses")
+        if value is None:
+            return self.instance.min_responses
+        try:
+            return anonymity.validate_k(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_results_release(self):
+        return self.cleaned_data.get("results_release") or self.instance.results_release
 
     def clean(self):
         data = super().clean()

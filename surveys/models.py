@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -67,6 +67,10 @@ class Form(models.Model):
         PERSON = "person", _("Each person")
         ORGANIZATION = "organization", _("Each organization (one sheet per municipality)")
 
+    class Release(models.TextChoices):
+        AFTER_CLOSE = "after_close", _("Once the questionnaire has closed")
+        STEPS = "steps", _("While it is open, each time at least the minimum number of new responses arrived")
+
     event = models.ForeignKey(
         Event,
         verbose_name=_("event"),
@@ -95,6 +99,19 @@ class Form(models.Model):
         default=False,
         help_text=_("Questionnaires only. Nothing that ties an answer to a person is kept after submitting."),
     )
+    # Anonymous forms only (see surveys.anonymity): nothing of the answers shows before k
+    # people have answered, and what shows changes only in steps of k or once, at the close.
+    min_responses = models.PositiveSmallIntegerField(
+        _("minimum number of responses before results show"),
+        default=5,
+        help_text=_("Anonymous questionnaires only; at least 3."),
+    )
+    results_release = models.CharField(
+        _("results of an anonymous questionnaire show"),
+        max_length=20,
+        choices=Release.choices,
+        default=Release.AFTER_CLOSE,
+    )
     opens_at = models.DateTimeField(
         _("opens at"),
         null=True,
@@ -105,7 +122,10 @@ class Form(models.Model):
         _("due date"),
         null=True,
         blank=True,
-        help_text=_("Empty: a pre-work sheet is due as chosen below; a questionnaire stays open."),
+        help_text=_(
+            "Empty: a pre-work sheet is due as chosen below; a questionnaire closes a set number "
+            "of days (14 unless the platform is configured otherwise) after the session ends."
+        ),
     )
     default_due = models.CharField(
         _("without a due date, a pre-work sheet is due"),
@@ -135,6 +155,7 @@ class Form(models.Model):
                 condition=Q(anonymous=False) | (Q(kind="questionnaire") & Q(respondent="person")),
                 name="surveys_form_anonymous_only_person_questionnaire",
             ),
+            models.CheckConstraint(condition=Q(min_responses__gte=3), name="surveys_form_min_responses_3"),
         ]
 
     def __str__(self) -> str:
@@ -171,7 +192,9 @@ class Form(models.Model):
         if self.closes_at:
             return self.closes_at
         if self.is_questionnaire:
-            return None
+            # A questionnaire without a due date still ends: its mailed links expire and
+            # an anonymous one's results can be shown once it has closed.
+            return event.ends_at + timedelta(days=settings.SURVEYS_QUESTIONNAIRE_OPEN_DAYS)
         return event.ends_at if self.default_due == self.Due.END else event.starts_at
 
     def window_state(self, event: Event, now: datetime | None = None) -> str:
@@ -324,6 +347,10 @@ class Submission(models.Model):
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="survey_submissions"
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Counted in results, exports and the dashboard. Always true for named forms; an
+    # anonymous response waits (false) until surveys.anonymity releases it with at
+    # least k others, so no page ever changes because of one person's answer.
+    in_results = models.BooleanField(default=True)
     # Anonymous responses keep none of these: an exact time could be matched to a log.
     created_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)

@@ -1,7 +1,8 @@
 """What the results page shows, built from a stored Summary and the form's structure.
 
-Anonymous forms hide any breakdown of a group smaller than SURVEYS_MIN_GROUP_SIZE
-(3 by default): in a small town, "the one 医療機関 respondent gave 1" names a person.
+Anonymous forms show nothing before k responses were released, and hide any breakdown
+of a group smaller than k (or SURVEYS_MIN_GROUP_SIZE, if larger): in a small town, "the
+one 医療機関 respondent gave 1" names a person. See surveys.anonymity.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from events.models import Event, Registration
+from surveys.anonymity import shown_groups
 from surveys.models import Form, Question, Summary
 from surveys.services import Structure
 
@@ -107,6 +109,22 @@ def build(form: Form, summary: Summary | None, structure: Structure) -> dict:
     group_sizes = data.get("group_sizes", {})
     hide_small = form.anonymous
     limit = min_group_size()
+    shown = None
+    if form.anonymous:
+        # See surveys.anonymity: nothing below k, breakdowns only as frozen at the close.
+        limit = max(limit, form.min_responses)
+        if group_question is not None and data.get("group_question") != group_question.pk:
+            group_question = None
+        shown = shown_groups(group_sizes, responses, limit)
+        if responses < form.min_responses:
+            return {
+                "responses": responses,
+                "results": [],
+                "group_question": None,
+                "computed_at": summary.computed_at if summary else None,
+                "min_group_size": limit,
+                "withheld": True,
+            }
     results = []
     for section in structure.sections:
         for question in section.question_list:
@@ -129,7 +147,7 @@ def build(form: Form, summary: Summary | None, structure: Structure) -> dict:
                     if not size:
                         continue
                     group_counts = by_group.get(str(choice.pk), {})
-                    hidden = hide_small and size < limit
+                    hidden = hide_small and (size < limit or str(choice.pk) not in shown)
                     row = GroupRow(label=choice.label, count=size, hidden=hidden)
                     if not hidden:
                         if question.type == Question.Type.SCALE:
@@ -145,6 +163,7 @@ def build(form: Form, summary: Summary | None, structure: Structure) -> dict:
         "group_question": group_question,
         "computed_at": summary.computed_at if summary else None,
         "min_group_size": limit,
+        "withheld": False,
     }
 
 

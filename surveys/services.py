@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import permissions
 from accounts.models import Organization, User
@@ -36,6 +37,7 @@ from core.dates import format_datetime
 from core.errors import UserError
 from events.models import Event, EventSeries, Registration
 from events.services import can_manage_event
+from surveys import anonymity
 from surveys import files as filekinds
 from surveys.models import Answer, Choice, Form, Question, Respondent, Section, Submission
 from surveys.starters import OTHER_LABEL, STARTERS
@@ -156,6 +158,8 @@ FORM_FIELDS = (
     "default_due",
     "editable_after_submit",
     "allow_late",
+    "min_responses",
+    "results_release",
 )
 
 
@@ -172,11 +176,27 @@ def update_form(form: Form, *, by: User, data: dict) -> Form:
                         "anonymous can no longer change. Add a new form instead."
                     )
                 )
+        for name in ("min_responses", "results_release"):
+            if name in data and data[name] != getattr(locked, name) and has_answers and locked.anonymous:
+                # Lowering k, or moving from steps to a breakdown at the close, would let a
+                # reader difference what was shown before against what shows after.
+                raise SurveyError(
+                    _(
+                        "Answers have already been received, so when this anonymous questionnaire's "
+                        "results show can no longer change."
+                    )
+                )
         for name in FORM_FIELDS:
             if name in data:
                 setattr(locked, name, data[name])
         if locked.anonymous and (locked.kind != Form.Kind.QUESTIONNAIRE or locked.per_organization):
             raise SurveyError(_("Only questionnaires answered by each person can be anonymous."))
+        try:
+            locked.min_responses = anonymity.validate_k(locked.min_responses)
+        except ValueError as error:
+            raise SurveyError(str(error)) from None
+        if locked.anonymous and locked.questions.filter(type=Question.Type.FILE).exists():
+            raise SurveyError(_(FILE_ON_ANONYMOUS))
         if locked.opens_at and locked.closes_at and locked.closes_at <= locked.opens_at:
             raise SurveyError(_("The due date must come after the opening date."))
         locked.save()
@@ -259,8 +279,16 @@ def _clean_choices(lines: list[str]) -> list[str]:
     return result
 
 
-def _validate_question(data: dict, choices: list[str]) -> None:
+FILE_ON_ANONYMOUS = gettext_noop(
+    "An anonymous questionnaire cannot ask for files: a file keeps its name, its details and "
+    "its content, any of which can tell who sent it. Ask for a written answer instead."
+)
+
+
+def _validate_question(data: dict, choices: list[str], form: Form | None = None) -> None:
     qtype = data.get("type")
+    if form is not None and form.anonymous and qtype == Question.Type.FILE:
+        raise SurveyError(_(FILE_ON_ANONYMOUS))
     if qtype in Question.CHOICE_TYPES and len(choices) < 2 and not (choices and data.get("allow_other")):
         raise SurveyError(_("A choice question needs at least two choices, one per line."))
     if data.get("breakdown") and qtype != Question.Type.SINGLE_CHOICE:
@@ -347,7 +375,7 @@ def add_question(section: Section, *, by: User, data: dict, choices: list[str] =
         form = _lock_form(section.form)
         _require_manager(by, form)
         choices = _clean_choices(list(choices))
-        _validate_question(data, choices)
+        _validate_question(data, choices, form)
         question = Question.objects.create(
             form=form,
             section=section,
@@ -368,7 +396,7 @@ def update_question(question: Question, *, by: User, data: dict, choices: list[s
         _require_manager(by, form)
         question = Question.objects.select_for_update().get(pk=question.pk)
         choices = _clean_choices(list(choices))
-        _validate_question(data, choices)
+        _validate_question(data, choices, form)
         has_answers = question.answers.exists()
         if "type" in data and data["type"] != question.type and has_answers:
             raise SurveyError(
@@ -1015,14 +1043,13 @@ def _save_anonymous(form, *, event, who, data, uploads, action, structure) -> Ou
                 Respondent.objects.create(form=form, event=event, user=who.user)
         except IntegrityError:
             raise SurveyError(_("You have already answered this questionnaire. Thank you.")) from None
-        # No user, no token, no time: only the answers and the breakdown group.
-        submission = Submission.objects.create(
+        # No user, no token, no time, no sequence: see surveys.anonymity.
+        anonymity.store_response(
             form=form,
             event=event,
-            status=Submission.Status.SUBMITTED,
+            rows=[row for p in result.items for row in p.rows],
             group_choice=_group_choice(structure, result),
         )
-        _store(submission, result, {})
         _after_submit(form, event)
     return Outcome(None, {}, result.notices, saved=True, submitted=True, parse=result)
 

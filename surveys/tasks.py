@@ -1,4 +1,5 @@
-"""Aggregation runs in Celery: after a submission (debounced) and on demand.
+"""Aggregation runs in Celery: after a submission (debounced) and on demand (named
+forms only; anonymous forms release their responses on the schedule in surveys.anonymity).
 
 A burst of 40 participants answering in the last five minutes of a session must
 not queue 40 recomputations. The first submission sets a cache flag and enqueues
@@ -48,4 +49,19 @@ def aggregate(form_id: int, event_id: int) -> int | None:
     form = Form.objects.filter(pk=form_id).first()
     if form is None or not Event.objects.filter(pk=event_id).exists():
         return None
+    if form.anonymous:
+        from surveys.anonymity import release_due
+
+        # Releases the waiting responses only when k of them are due together.
+        release_due(form, event_id)
+        summary = form.summaries.filter(event_id=event_id).first()
+        return summary.responses if summary else 0
     return aggregate_now(form, event_id).responses
+
+
+@shared_task(name="surveys.release_anonymous", ignore_result=True)
+def release_anonymous() -> int:
+    """Beat: anonymous questionnaires whose responses are due to show (closed, or k more)."""
+    from surveys.anonymity import release_all_due
+
+    return release_all_due()

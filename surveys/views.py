@@ -18,8 +18,9 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import Organization
+from config.dates import format_datetime
 from events.models import Event, ParticipatingOrganization, Registration
-from surveys import exports, results, services
+from surveys import anonymity, exports, results, services
 from surveys.aggregation import aggregate_now
 from surveys.forms import FormSettingsForm, QuestionForm, SectionForm, StarterForm
 from surveys.models import Answer, Form, Question, Respondent, Section, Submission, Summary
@@ -428,7 +429,9 @@ def builder(request, pk: int):
     _require_manager(request, form)
     structure = Structure.load(form)
     answered = dict(
-        Answer.objects.filter(question__form=form)
+        # Released answers only: an anonymous response's answers are counted nowhere
+        # before its batch is released (surveys.anonymity).
+        Answer.objects.filter(question__form=form, submission__in_results=True)
         .values_list("question_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -701,6 +704,21 @@ def status(request, pk: int, event_id: int):
             )
     elif form.anonymous:
         answered = set(Respondent.objects.filter(form=form, event=event).values_list("user_id", flat=True))
+        if len(answered) < form.min_responses:
+            # Only a count until k have answered (surveys.anonymity).
+            counts = {"none": len(registrations) - len(answered), "draft": 0, "submitted": len(answered)}
+            return render(
+                request,
+                "surveys/status.html",
+                {
+                    "form": form,
+                    "event": event,
+                    "rows": [],
+                    "counts": counts,
+                    "total": len(registrations),
+                    "names_withheld": True,
+                },
+            )
         for r in registrations:
             rows.append(
                 {
@@ -734,6 +752,8 @@ def submission_detail(request, submission_id):
     )
     form = submission.form
     _require_reader(request, form)
+    if form.anonymous:
+        raise Http404  # one anonymous response is never shown on its own
     return render(
         request,
         "surveys/submission.html",
@@ -746,11 +766,38 @@ def submission_detail(request, submission_id):
     )
 
 
+def _withheld(request, form: Form, event: Event):
+    """An anonymous form's export before any responses were released: refused, with why."""
+    if not form.anonymous or Submission.objects.filter(form=form, event=event, in_results=True).exists():
+        return None
+    return _refusal(
+        request,
+        anonymity_message(form, event),
+        event=event,
+        form=form,
+        status=409,
+    )
+
+
+def anonymity_message(form: Form, event: Event) -> str:
+    if form.results_release == Form.Release.STEPS:
+        return _(
+            "This questionnaire is anonymous: its answers show once at least %(k)s people have "
+            "answered, and then change only when at least %(k)s more have."
+        ) % {"k": form.min_responses}
+    return _(
+        "This questionnaire is anonymous: its answers show after it closes (%(date)s), and only "
+        "if at least %(k)s people have answered."
+    ) % {"k": form.min_responses, "date": format_datetime(form.closes_for(event))}
+
+
 @login_required
 def export_xlsx(request, pk: int, event_id: int):
     form = _form(pk)
     event = _event(form, event_id)
     _require_reader(request, form)
+    if withheld := _withheld(request, form, event):
+        return withheld
     return exports.xlsx_response(form, event)
 
 
@@ -759,6 +806,8 @@ def export_csv(request, pk: int, event_id: int):
     form = _form(pk)
     event = _event(form, event_id)
     _require_reader(request, form)
+    if withheld := _withheld(request, form, event):
+        return withheld
     return exports.csv_response(form, event)
 
 
@@ -767,6 +816,8 @@ def export_files(request, pk: int, event_id: int):
     form = _form(pk)
     event = _event(form, event_id)
     _require_reader(request, form)
+    if form.anonymous:
+        return _refusal(request, _("An anonymous questionnaire has no files."), event=event, form=form)
     archive = exports.files_zip(form, event)
     return FileResponse(
         archive, as_attachment=True, filename=f"{form.title}_{event.starts_at:%Y%m%d}_files.zip"
@@ -785,7 +836,7 @@ def results_page(request, pk: int, event_id: int):
     summary = Summary.objects.filter(form=form, event=event).first()
     context = results.build(form, summary, structure)
     context["rate"] = results.response_rate(form, event, context["responses"])
-    context["can_recalculate"] = services.can_manage_form(request.user, form)
+    context["can_recalculate"] = services.can_manage_form(request.user, form) and not form.anonymous
     # Free text: listed and searchable, a page at a time.
     query = (request.GET.get("q") or "").strip()[:100]
     text_ids = [q.pk for q in structure.questions.values() if q.is_text]
@@ -794,14 +845,23 @@ def results_page(request, pk: int, event_id: int):
     ]
     texts = (
         Answer.objects.filter(
-            submission__form=form, submission__event=event, submission__status=Submission.Status.SUBMITTED
+            submission__form=form,
+            submission__event=event,
+            submission__status=Submission.Status.SUBMITTED,
+            submission__in_results=True,
         )
         .filter(Q(question_id__in=text_ids) | Q(choice_id__in=other_ids))
         .exclude(value_text="")
     )
     if query:
         texts = texts.filter(value_text__icontains=query)
-    texts = texts.order_by("question_id", "id").values_list("question_id", "value_text")
+    if form.anonymous:
+        if context["withheld"]:
+            texts = texts.none()
+        # A random order fixed per form, never the order of arrival (surveys.anonymity).
+        texts = anonymity.shuffled(texts, form).values_list("question_id", "value_text")
+    else:
+        texts = texts.order_by("question_id", "id").values_list("question_id", "value_text")
     page = Paginator(texts, 30).get_page(request.GET.get("page"))
     text_rows = [(structure.questions[qid], text) for qid, text in page.object_list]
     context.update(
@@ -812,6 +872,7 @@ def results_page(request, pk: int, event_id: int):
             "text_page": page,
             "text_rows": text_rows,
             "can_manage": services.can_manage_form(request.user, form),
+            "anonymity_message": anonymity_message(form, event) if form.anonymous else "",
         }
     )
     return render(request, "surveys/results.html", context)
@@ -824,6 +885,9 @@ def refresh(request, pk: int, event_id: int):
     form = _form(pk)
     event = _event(form, event_id)
     _require_manager(request, form)
+    if form.anonymous:
+        # No recalculation on demand: it would let a reader see one response arrive.
+        return _refusal(request, anonymity_message(form, event), event=event, form=form)
     aggregate_now(form, event)
     messages.success(request, _("The results were recalculated."))
     return redirect(form.url_for("results", event))
@@ -890,11 +954,11 @@ def compare(request, pk: int):
                 summary = summaries.get((f.pk, e.pk))
                 other = questions.get((f.pk, q.key))
                 responses = summary.responses if summary else 0
+                if other is not None and f.anonymous and responses < max(limit, f.min_responses):
+                    cells.append({"hidden": True, "n": responses})
+                    continue
                 if other is None or summary is None:
                     cells.append({"missing": True})
-                    continue
-                if f.anonymous and responses < limit:
-                    cells.append({"hidden": True, "n": responses})
                     continue
                 entry = summary.data.get("questions", {}).get(str(other.pk), {})
                 counts, answered = entry.get("counts", {}), entry.get("answered", 0)

@@ -81,6 +81,9 @@ RULES: dict[str, Rule] = {
     # --- project ---------------------------------------------------------------------------
     "home": Rule(EVERYONE, why=PUBLIC_PAGE),
     "healthz": Rule(EVERYONE, why="liveness probe for the load balancer; says only ok/failing"),
+    "healthz_status": Rule(
+        NOBODY, why="the operator's status page: staff, or a monitor with HEALTH_STATUS_TOKEN"
+    ),
     "favicon": Rule(EVERYONE, why="a redirect to the site's icon"),
     "set_language": Rule(EVERYONE, why="Django's language switch: a cookie", self_service=True),
     "^media/(?P<path>.*)$": Rule(
@@ -175,8 +178,8 @@ RULES: dict[str, Rule] = {
     "surveys:results": Rule(OWNER_AND_REVIEWER, params={"pk": "questionnaire", "event_id": "held"}),
     "surveys:refresh": Rule(
         OWNER,
-        params={"pk": "questionnaire", "event_id": "held"},
-        why="recomputing is a write: not the reviewer's",
+        params={"pk": "named_questionnaire", "event_id": "held"},
+        why="recomputing is a write: not the reviewer's; never for anonymous forms (refused for all)",
     ),
     "surveys:compare": Rule(OWNER_AND_REVIEWER, params={"pk": "questionnaire", "event_id": "held"}),
     # --- notifications --------------------------------------------------------------------------

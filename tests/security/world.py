@@ -135,6 +135,9 @@ def _add_surveys(world: World) -> None:
     owner, participant = world.people["owner"], world.people["participant"]
     prework = services.create_from_starter(by=owner, starter="worksheet", event=world.event)
     questionnaire = services.create_from_starter(by=owner, starter="questionnaire", event=world.held)
+    # A named questionnaire too: only its results may be recalculated on demand.
+    named = services.create_from_starter(by=owner, starter="questionnaire", event=world.held)
+    services.update_form(named, by=owner, data={"anonymous": False})
     submission = Submission.objects.create(
         form=prework,
         event=world.event,
@@ -152,6 +155,7 @@ def _add_surveys(world: World) -> None:
     world.objects.update(
         form=prework.pk,
         questionnaire=questionnaire.pk,
+        named_questionnaire=named.pk,
         section=Section.objects.filter(form=prework).order_by("pk").first().pk,
         question=question.pk,
         submission=submission.pk,

@@ -1,5 +1,6 @@
 """Aggregation in Celery, the stored summary, the results page and comparisons."""
 
+import datetime as dt
 import io
 import zipfile
 
@@ -8,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from events.models import Registration
@@ -44,11 +46,29 @@ def answer_many(form, event, count, *, satisfaction=lambda i: 1 + i % 5, affilia
     return registrations
 
 
+def close(form):
+    """The questionnaire's due date passes (an hour ago)."""
+    from surveys.models import Form
+
+    Form.objects.filter(pk=form.pk).update(closes_at=timezone.now() - dt.timedelta(hours=1))
+    form.refresh_from_db()
+
+
+def drop_affiliation(form, count):
+    """Remove the group answer of `count` released responses (people who skipped it)."""
+    from surveys.models import Answer, Submission
+
+    q = questions(form)
+    for submission in Submission.objects.filter(form=form, group_choice__label="行政職員")[:count]:
+        Answer.objects.filter(submission=submission, question=q["affiliation"]).delete()
+        Submission.objects.filter(pk=submission.pk).update(group_choice=None)
+
+
 def test_submission_schedules_one_debounced_aggregation(
     event, _no_broker, django_capture_on_commit_callbacks, settings
 ):
     settings.SURVEYS_AGGREGATE_DEBOUNCE_SECONDS = 10
-    form = make_form("questionnaire", event)
+    form = make_form("questionnaire", event, anonymous=False)
     with django_capture_on_commit_callbacks(execute=True):
         answer_many(form, event, 3)
     assert _no_broker == [(form.pk, event.pk)]  # three submissions, one run
@@ -60,7 +80,7 @@ def test_submission_schedules_one_debounced_aggregation(
 
 
 def test_aggregation_counts_and_is_idempotent(event):
-    form = make_form("questionnaire", event)
+    form = make_form("questionnaire", event, anonymous=False)
     answer_many(form, event, 10)
     q = questions(form)
     tasks.aggregate(form.pk, event.pk)
@@ -76,7 +96,7 @@ def test_aggregation_counts_and_is_idempotent(event):
 
 
 def test_results_page_shows_chart_table_and_rate(client, event, organizer):
-    form = make_form("questionnaire", event)
+    form = make_form("questionnaire", event, anonymous=False)
     registrations = answer_many(form, event, 4)
     confirmed(event, UserFactory())  # 5 confirmed, 4 answered
     aggregate_now(form, event)
@@ -97,7 +117,7 @@ def test_results_page_shows_chart_table_and_rate(client, event, organizer):
 
 
 def test_free_text_is_listed_and_searchable(client, event, organizer):
-    form = make_form("questionnaire", event)
+    form = make_form("questionnaire", event, anonymous=False)
     answer_many(form, event, 3)
     aggregate_now(form, event)
     client.force_login(organizer)
@@ -109,16 +129,30 @@ def test_free_text_is_listed_and_searchable(client, event, organizer):
 
 def test_small_groups_are_hidden_in_anonymous_forms(client, event, organizer, settings):
     settings.SURVEYS_MIN_GROUP_SIZE = 3
-    form = make_form("questionnaire", event)
-    answer_many(form, event, 5, affiliation=lambda i: "医療機関" if i == 0 else "行政職員")
-    aggregate_now(form, event)
+    form = make_form("questionnaire", event, min_responses=3)
+    # 1 医療機関, 1 without an affiliation, 4 行政職員: the 医療機関 group is hidden, and so is
+    # 行政職員 (total − 行政職員 would be the hidden two), so no group shows.
+    answer_many(form, event, 6, affiliation=lambda i: "医療機関" if i == 0 else "行政職員")
+    drop_affiliation(form, 1)
+    close(form)
+    tasks.release_anonymous()
     client.force_login(organizer)
     response = client.get(reverse("surveys:results", args=[form.pk, event.pk]))
     satisfaction = next(r for r in response.context["results"] if r.question.key == "satisfaction")
     groups = {g.label: g for g in satisfaction.groups}
     assert groups["医療機関"].hidden and groups["医療機関"].mean is None
-    assert not groups["行政職員"].hidden and groups["行政職員"].mean is not None
+    assert groups["行政職員"].hidden and groups["行政職員"].mean is None
     assert "fewer than 3" in response.content.decode()
+    # With four more 行政職員 the hidden part (two people) stays hidden, 行政職員 shows.
+    other = make_form("questionnaire", event, min_responses=3)
+    answer_many(other, event, 10, affiliation=lambda i: "医療機関" if i < 3 else "行政職員")
+    close(other)
+    tasks.release_anonymous()
+    response = client.get(reverse("surveys:results", args=[other.pk, event.pk]))
+    satisfaction = next(r for r in response.context["results"] if r.question.key == "satisfaction")
+    groups = {g.label: g for g in satisfaction.groups}
+    assert not groups["行政職員"].hidden and groups["行政職員"].mean is not None
+    assert not groups["医療機関"].hidden and groups["医療機関"].count == 3
     # A named (non-anonymous) form shows every group.
     named = make_form("questionnaire", event, anonymous=False)
     answer_many(named, event, 2, affiliation=lambda i: "医療機関")
@@ -166,10 +200,16 @@ def test_status_page_counts_and_constant_queries(client, event, organizer, djang
 
 
 def test_status_of_an_anonymous_form_shows_who_not_what(client, event, organizer):
-    form = make_form("questionnaire", event)
+    form = make_form("questionnaire", event, min_responses=3)
     registrations = answer_many(form, event, 2)
     client.force_login(organizer)
-    response = client.get(reverse("surveys:status", args=[form.pk, event.pk]))
+    url = reverse("surveys:status", args=[form.pk, event.pk])
+    response = client.get(url)
+    # Fewer than k: a count, no names.
+    assert response.context["rows"] == [] and response.context["counts"]["submitted"] == 2
+    assert registrations[0].user.full_name not in response.content.decode()
+    registrations += answer_many(form, event, 1)
+    response = client.get(url)
     states = {row["registration"].pk: row["state"] for row in response.context["rows"]}
     assert states == {r.pk: "submitted" for r in registrations}
     assert "/forms/submissions/" not in response.content.decode()
@@ -191,12 +231,11 @@ def test_compare_sessions_of_a_series(client, municipality, organizer, settings)
     series = EventSeriesFactory(hosts=[municipality])
     first = past_event(series=series, number=1, hosts=[municipality])
     second = past_event(series=series, number=2, hosts=[municipality])
-    a = make_form("questionnaire", first)
-    b = make_form("questionnaire", second)
+    a = make_form("questionnaire", first, min_responses=3, results_release="steps")
+    b = make_form("questionnaire", second, min_responses=3, results_release="steps")
     answer_many(a, first, 4, satisfaction=lambda i: 2)
     answer_many(b, second, 4, satisfaction=lambda i: 5)
-    aggregate_now(a, first)
-    aggregate_now(b, second)
+    tasks.release_anonymous()
     client.force_login(organizer)
     response = client.get(reverse("surveys:compare", args=[a.pk]))
     row = next(r for r in response.context["rows"] if r["question"].key == "satisfaction")
@@ -204,9 +243,9 @@ def test_compare_sessions_of_a_series(client, municipality, organizer, settings)
     assert "compare-data" in response.content.decode()
     # A session with fewer than 3 anonymous responses is hidden.
     third = past_event(series=series, number=3, hosts=[municipality])
-    c = make_form("questionnaire", third)
+    c = make_form("questionnaire", third, min_responses=3, results_release="steps")
     answer_many(c, third, 2)
-    aggregate_now(c, third)
+    tasks.release_anonymous()
     response = client.get(
         reverse("surveys:compare", args=[a.pk]), {"pair": [f"{a.pk}-{first.pk}", f"{c.pk}-{third.pk}"]}
     )
