@@ -51,6 +51,7 @@ from django.utils.translation import gettext as _
 
 from events.models import Event
 from surveys.models import Answer, Form, Submission, Summary
+from surveys.tally import compute
 
 MIN_K = 3
 
@@ -189,8 +190,6 @@ def breakdown_allowed(form: Form) -> bool:
 def summarize(form: Form, event_id: int, *, now: datetime | None = None) -> Summary:
     """Compute the released responses' summary; freeze the breakdown at the first
     summary after closing and keep it unchanged from then on."""
-    from surveys.aggregation import compute
-
     data = compute(form, event_id)
     previous = Summary.objects.filter(form=form, event_id=event_id).first()
     frozen = previous.data if previous and previous.data.get("breakdown_frozen") else None

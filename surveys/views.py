@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import Organization
-from config.dates import format_datetime
+from core.dates import format_datetime
 from events.models import Event, ParticipatingOrganization, Registration
 from surveys import anonymity, exports, results, services
 from surveys.aggregation import aggregate_now

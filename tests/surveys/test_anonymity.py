@@ -18,7 +18,7 @@ from django.db import IntegrityError, models
 from django.urls import reverse
 from django.utils import timezone
 
-from config.dates import fiscal_year
+from core.dates import fiscal_year
 from surveys import services, tasks
 from surveys.anonymity import MIN_K, shown_groups
 from surveys.models import Answer, Form, Question, Respondent, Submission, Summary
