@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "events",
     "attendance",
     "surveys",
+    "groupwork",
     "notifications",
     "reports",
 ]

@@ -50,7 +50,7 @@ def aggregate(form_id: int, event_id: int) -> int | None:
     if form is None or not Event.objects.filter(pk=event_id).exists():
         return None
     if form.anonymous:
-        from surveys.anonymity import release_due
+        from surveys.anonymity import release_due  # models are ready only when a task runs
 
         # Releases the waiting responses only when k of them are due together.
         release_due(form, event_id)
@@ -62,6 +62,6 @@ def aggregate(form_id: int, event_id: int) -> int | None:
 @shared_task(name="surveys.release_anonymous", ignore_result=True)
 def release_anonymous() -> int:
     """Beat: anonymous questionnaires whose responses are due to show (closed, or k more)."""
-    from surveys.anonymity import release_all_due
+    from surveys.anonymity import release_all_due  # models are ready only when a task runs
 
     return release_all_due()

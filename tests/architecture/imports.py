@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"events"},
     {"attendance"},
     {"surveys"},
+    {"groupwork"},
     {"notifications"},
     {"reports"},
     {"demo"},
