@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -27,7 +26,7 @@ from accounts.models import User
 from attendance import code_attempts
 from attendance.errors import AttendanceError
 from events.models import Event, Registration
-from events.services import can_manage_event
+from events.permissions import require_manager
 
 Attendance = Registration.Attendance
 Status = Registration.Status
@@ -43,7 +42,8 @@ CHECKIN_MARGIN = timedelta(minutes=30)
 def roster(event: Event):
     """Confirmed registrants in 50音順 (kana), the order of a Japanese reception list."""
     return (
-        Registration.objects.filter(event=event, status=Status.CONFIRMED)
+        Registration.objects.confirmed()
+        .filter(event=event)
         .select_related("user", "organization", "organization__parent", "organization__parent__parent")
         .order_by("user__full_name_kana", "user__full_name", "id")
     )
@@ -63,19 +63,18 @@ class Counts:
 
 
 def counts(event: Event) -> Counts:
-    data = Registration.objects.filter(event=event, status=Status.CONFIRMED).aggregate(
-        confirmed=Count("id"),
-        attended=Count("id", filter=Q(attendance=Attendance.ATTENDED)),
-        left_early=Count("id", filter=Q(attendance=Attendance.LEFT_EARLY)),
-        absent=Count("id", filter=Q(attendance=Attendance.ABSENT)),
-        unknown=Count("id", filter=Q(attendance=Attendance.UNKNOWN)),
+    data = (
+        Registration.objects.confirmed()
+        .filter(event=event)
+        .aggregate(
+            confirmed=Count("id"),
+            attended=Count("id", filter=Q(attendance=Attendance.ATTENDED)),
+            left_early=Count("id", filter=Q(attendance=Attendance.LEFT_EARLY)),
+            absent=Count("id", filter=Q(attendance=Attendance.ABSENT)),
+            unknown=Count("id", filter=Q(attendance=Attendance.UNKNOWN)),
+        )
     )
     return Counts(**data)
-
-
-def require_manager(user: User, event: Event) -> None:
-    if not can_manage_event(user, event):
-        raise PermissionDenied
 
 
 def _valid_state(attendance: str) -> str:
@@ -109,7 +108,8 @@ def bulk_mark(event: Event, *, by: User, registration_ids: Iterable[int], attend
     with transaction.atomic():
         # Ids of another event are silently out of scope: the filter on event is the guard.
         return (
-            Registration.objects.filter(event=event, status=Status.CONFIRMED, pk__in=ids)
+            Registration.objects.confirmed()
+            .filter(event=event, pk__in=ids)
             .exclude(attendance=attendance)
             .update(attendance=attendance, updated_at=timezone.now())
         )
@@ -154,11 +154,7 @@ def _window_refusal(event: Event, now: datetime) -> str:
 
 
 def _confirmed_locked(event: Event, user: User) -> Registration:
-    registration = (
-        Registration.objects.select_for_update()
-        .filter(event=event, user=user, status=Status.CONFIRMED)
-        .first()
-    )
+    registration = Registration.objects.select_for_update().confirmed().filter(event=event, user=user).first()
     if registration is None:
         raise AttendanceError(_("You have no confirmed registration for this event."))
     return registration

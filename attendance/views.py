@@ -5,13 +5,10 @@ Views parse input and call one function of attendance.services or attendance.zoo
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,8 +22,8 @@ from attendance import zoom_import as zoom_imports
 from attendance.errors import AttendanceError
 from attendance.models import ZoomImport, ZoomImportRow
 from core import pdf
-from events import services
 from events.models import Event, Registration
+from events.permissions import event_manager_required, event_reader_required
 
 Attendance = Registration.Attendance
 
@@ -70,33 +67,6 @@ def _event(pk: int) -> Event:
     return get_object_or_404(Event.objects.select_related("series").prefetch_related("hosts"), pk=pk)
 
 
-def _managed(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, pk, *args, **kwargs):
-        event = _event(pk)
-        if not services.can_manage_event(request.user, event):
-            raise PermissionDenied
-        return view(request, event, *args, **kwargs)
-
-    return wrapper
-
-
-def _readable(view):
-    """Organizers of the event, and reviewers (who read and change nothing)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, pk, *args, **kwargs):
-        event = _event(pk)
-        if not services.can_view_registrations(request.user, event):
-            raise PermissionDenied
-        request.can_manage = services.can_manage_event(request.user, event)
-        return view(request, event, *args, **kwargs)
-
-    return wrapper
-
-
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -110,7 +80,7 @@ STATE_CHOICES = [
 ]
 
 
-@_readable
+@event_reader_required
 def roster(request, event: Event):
     registrations = list(attendance_services.roster(event))
     return render(
@@ -129,7 +99,7 @@ def roster(request, event: Event):
 
 
 @require_POST
-@_managed
+@event_manager_required
 def roster_mark(request, event: Event):
     """One row (button name="row" value="<id>:<state>") or the selected rows (name="bulk")."""
     back = reverse("attendance:roster", args=[event.pk])
@@ -175,7 +145,7 @@ def roster_mark(request, event: Event):
 # --- QR check-in and the attendance code ------------------------------------------------------
 
 
-@_managed
+@event_manager_required
 def checkin_qr(request, event: Event):
     opens, closes = attendance_services.checkin_window(event)
     return render(
@@ -211,7 +181,8 @@ def checkin(request, pk: int, token: str):
 def attendance_code(request, pk: int):
     event = _event(pk)
     registration = (
-        Registration.objects.filter(event=event, user=request.user, status=Registration.Status.CONFIRMED)
+        Registration.objects.confirmed()
+        .filter(event=event, user=request.user)
         .only("id", "attendance", "status", "event_id", "user_id")
         .first()
     )
@@ -239,7 +210,7 @@ def attendance_code(request, pk: int):
 # --- Zoom participant report --------------------------------------------------------------------
 
 
-@_managed
+@event_manager_required
 def zoom_import(request, event: Event):
     form = ZoomReportForm(request.POST or None, request.FILES or None)
     status = 200
@@ -294,7 +265,7 @@ def zoom_import(request, event: Event):
     )
 
 
-@_managed
+@event_manager_required
 def zoom_review(request, event: Event):
     if request.method == "POST":
         row = get_object_or_404(ZoomImportRow, pk=request.POST.get("row") or 0, zoom_import__event=event)
@@ -328,7 +299,7 @@ def zoom_review(request, event: Event):
 # --- 受付名簿 -------------------------------------------------------------------------------------
 
 
-@_readable
+@event_reader_required
 def reception_roster(request, event: Event):
     context = {
         "event": event,

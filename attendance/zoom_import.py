@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from attendance.errors import AttendanceError
 from attendance.models import ZoomImport, ZoomImportRow
-from attendance.services import require_manager
 from attendance.zoom import ZoomLine, name_candidates, normalize_person_name, parse_zoom_report
 from events.models import Event, Registration
+from events.permissions import require_manager
 
 Attendance = Registration.Attendance
 Status = Registration.Status
@@ -128,7 +128,8 @@ def import_zoom_report(event: Event, *, by: User, data: bytes, filename: str = "
             locked = Event.objects.select_for_update().get(pk=event.pk)
             registrations = list(
                 Registration.objects.select_for_update(of=("self",))
-                .filter(event=locked, status=Status.CONFIRMED)
+                .confirmed()
+                .filter(event=locked)
                 .select_related("user")
             )
             zoom_import = ZoomImport.objects.create(
@@ -178,9 +179,8 @@ def import_zoom_report(event: Event, *, by: User, data: bytes, filename: str = "
             ZoomImportRow.objects.bulk_create(rows)
             if locked.attendance_mode == Event.Mode.ONLINE:
                 result.absent = (
-                    Registration.objects.filter(
-                        event=locked, status=Status.CONFIRMED, attendance=Attendance.UNKNOWN
-                    )
+                    Registration.objects.confirmed()
+                    .filter(event=locked, attendance=Attendance.UNKNOWN)
                     .exclude(pk__in=seen_regs)
                     .update(attendance=Attendance.ABSENT, updated_at=timezone.now())
                 )
@@ -223,7 +223,8 @@ def link_row(row, *, by: User, registration: Registration):
             raise AttendanceError(_("This row has already been handled."))
         reg = (
             Registration.objects.select_for_update()
-            .filter(pk=registration.pk, event=event, status=Status.CONFIRMED)
+            .confirmed()
+            .filter(pk=registration.pk, event=event)
             .first()
         )
         if reg is None:
