@@ -4,7 +4,8 @@ from django.db import transaction
 
 from accounts import permissions
 from accounts.models import Membership, Organization, User
-from accounts.normalize import normalize_kana, normalize_name
+from accounts.normalize import normalize_email, normalize_kana, normalize_name
+from accounts.signals import member_invited
 
 
 def find_or_create_organization(
@@ -88,11 +89,10 @@ def invite_member(
 ) -> tuple[User, bool]:
     """A coordinator adds a colleague: an account without a usable password.
 
-    The invitation to set a password is allauth's password-reset mail, sent after
-    commit so a rolled-back registration sends nothing.
+    The invitation to set a password is allauth's password-reset mail: `member_invited`
+    tells notifications, which sends it after commit so a rolled-back registration sends
+    nothing.
     """
-    from accounts.normalize import normalize_email
-
     email = normalize_email(email)
     user = User.objects.filter(email=email).first()
     created = user is None
@@ -105,12 +105,6 @@ def invite_member(
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
-        transaction.on_commit(lambda: send_invitation(user_id=user.pk, invited_by_id=invited_by.pk))
+        member_invited.send(sender=User, user=user, invited_by=invited_by)
     grant_role(user=user, organization=organization, role=Membership.Role.MEMBER)
     return user, created
-
-
-def send_invitation(*, user_id: int, invited_by_id: int) -> None:
-    from accounts.tasks import send_invitation as task
-
-    task.delay(user_id, invited_by_id)

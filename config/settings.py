@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "groupwork",
     "notifications",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -47,6 +47,11 @@ def _organizer_orgs(user):
 # --- participants ------------------------------------------------------------------------
 
 
+def home(request):
+    """The site's front page: the next sessions open to everyone."""
+    return render(request, "home.html", {"upcoming": selectors.upcoming_events(limit=6)})
+
+
 def event_list(request):
     form = EventFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

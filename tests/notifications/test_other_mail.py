@@ -43,7 +43,7 @@ def test_coordinator_invitation_is_an_outbox_message(
     assert [m.to for m in mailoutbox] == [["shinjin@example.jp"]]
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
     # A redelivered task does not send a second invitation.
-    from accounts.tasks import send_invitation
+    from notifications.tasks import send_invitation
 
     send_invitation(user.pk, coordinator.pk)
     assert len(mailoutbox) == 1

@@ -1,0 +1,14 @@
+"""The one demo loader: events first (pre-work, questionnaires, attendance and engagements
+hang on them), then survey answers, then the sponsor's engagements. Idempotent."""
+
+from __future__ import annotations
+
+from demo import events, reports, surveys
+
+DEMO_LOGINS = events.DEMO_LOGINS
+
+
+def load(stdout=None) -> None:
+    events.load(stdout)
+    surveys.load(stdout)
+    reports.load(stdout)
