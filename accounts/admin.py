@@ -3,6 +3,35 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Organization, User
+from accounts.services import audit_membership
+from audit import services as audit
+
+_PRIVILEGES = ["is_active", "is_staff", "is_superuser"]
+
+
+class AuditedMemberships:
+    """Role changes made in the admin are audited like those made by the services."""
+
+    def _audit_membership_change(
+        self, request, membership: Membership, *, created: bool, before: dict
+    ) -> None:
+        if created:
+            audit_membership(
+                membership,
+                by=request.user,
+                action="membership.grant",
+                changes={"role": [None, membership.role]},
+            )
+            return
+        after = audit.snapshot(membership, ["role", "organization", "user"])
+        changes = audit.diff(before, after)
+        if changes:
+            audit_membership(membership, by=request.user, action="membership.change", changes=changes)
+
+    def _audit_membership_delete(self, request, membership: Membership) -> None:
+        audit_membership(
+            membership, by=request.user, action="membership.revoke", changes={"role": [membership.role, None]}
+        )
 
 
 class MembershipInline(admin.TabularInline):
@@ -12,7 +41,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedMemberships, BaseUserAdmin):
     ordering = ["full_name_kana", "email"]
     list_display = ["email", "full_name", "full_name_kana", "is_active", "is_staff", "date_joined"]
     list_filter = ["is_active", "is_staff", "preferred_language", "memberships__role"]
@@ -34,6 +63,32 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
 
+    def save_model(self, request, obj, form, change):
+        before = audit.snapshot(User.objects.get(pk=obj.pk), _PRIVILEGES) if change else {}
+        super().save_model(request, obj, form, change)
+        changes = audit.diff(before, audit.snapshot(obj, _PRIVILEGES)) if change else {}
+        if changes:
+            audit.record(actor=request.user, action="user.privileges", target=obj, changes=changes)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        befores = {
+            m.pk: audit.snapshot(m, ["role", "organization", "user"])
+            for m in Membership.objects.filter(pk__in=[f.instance.pk for f in formset.forms if f.instance.pk])
+        }
+        instances = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            self._audit_membership_delete(request, membership)
+            membership.delete()
+        for membership in instances:
+            created = membership.pk is None
+            membership.save()
+            self._audit_membership_change(
+                request, membership, created=created, before=befores.get(membership.pk, {})
+            )
+        formset.save_m2m()
+
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
@@ -44,8 +99,26 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedMemberships, admin.ModelAdmin):
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__full_name", "organization__name"]
     autocomplete_fields = ["user", "organization"]
+
+    def save_model(self, request, obj, form, change):
+        before = (
+            audit.snapshot(Membership.objects.get(pk=obj.pk), ["role", "organization", "user"])
+            if change
+            else {}
+        )
+        super().save_model(request, obj, form, change)
+        self._audit_membership_change(request, obj, created=not change, before=before)
+
+    def delete_model(self, request, obj):
+        self._audit_membership_delete(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "organization"):
+            self._audit_membership_delete(request, membership)
+        super().delete_queryset(request, queryset)

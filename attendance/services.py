@@ -25,8 +25,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from attendance import code_attempts
 from attendance.errors import AttendanceError
+from audit import services as audit
 from events.models import Event, Registration
 from events.permissions import require_manager
+from events.services import audit_registration
 
 Attendance = Registration.Attendance
 Status = Registration.Status
@@ -92,8 +94,12 @@ def mark(registration: Registration, *, by: User, attendance: str) -> Registrati
         if locked.status != Status.CONFIRMED:
             raise AttendanceError(_("Only confirmed registrations have attendance."))
         if locked.attendance != attendance:
+            before = locked.attendance
             locked.attendance = attendance
             locked.save(update_fields=["attendance", "updated_at"])
+            audit_registration(
+                locked, by=by, action="attendance.mark", changes={"attendance": [before, attendance]}
+            )
         registration.__dict__.update(locked.__dict__)
         return locked
 
@@ -107,12 +113,25 @@ def bulk_mark(event: Event, *, by: User, registration_ids: Iterable[int], attend
     require_manager(by, event)
     with transaction.atomic():
         # Ids of another event are silently out of scope: the filter on event is the guard.
-        return (
-            Registration.objects.confirmed()
+        changing = list(
+            Registration.objects.select_for_update(of=("self",))
+            .confirmed()
             .filter(event=event, pk__in=ids)
             .exclude(attendance=attendance)
-            .update(attendance=attendance, updated_at=timezone.now())
+            .select_related("user")
         )
+        updated = Registration.objects.filter(pk__in=[r.pk for r in changing]).update(
+            attendance=attendance, updated_at=timezone.now()
+        )
+        audit.record_many(
+            actor=by,
+            action="attendance.mark",
+            items=[(r, {"attendance": [r.attendance, attendance]}) for r in changing],
+            event=event,
+            label=lambda r: str(r.user),
+            organization_of=lambda r: r.organization_id,
+        )
+        return updated
 
 
 # --- self check-in ----------------------------------------------------------------------
@@ -161,6 +180,7 @@ def _confirmed_locked(event: Event, user: User) -> Registration:
 
 
 def _record_attended(registration: Registration, now: datetime, also: Iterable[str] = ()) -> Registration:
+    before = registration.attendance
     changed = list(also)
     if registration.attendance != Attendance.ATTENDED:
         registration.attendance = Attendance.ATTENDED
@@ -170,6 +190,13 @@ def _record_attended(registration: Registration, now: datetime, also: Iterable[s
         changed.append("checked_in_at")
     if changed:
         registration.save(update_fields=[*changed, "updated_at"])
+    if before != registration.attendance:
+        audit_registration(
+            registration,
+            by=registration.user,
+            action="attendance.check_in",
+            changes={"attendance": [before, registration.attendance]},
+        )
     return registration
 
 

@@ -21,6 +21,7 @@ from attendance import zoom
 from attendance import zoom_import as zoom_imports
 from attendance.errors import AttendanceError
 from attendance.models import ZoomImport, ZoomImportRow
+from audit import services as audit
 from core import pdf
 from events.models import Event, Registration
 from events.permissions import event_manager_required, event_reader_required
@@ -314,5 +315,12 @@ def reception_roster(request, event: Event):
         if response is None:
             messages.error(request, _("PDF output is not available on this server; use the browser's print."))
             return redirect("attendance:reception_roster", event.pk)
+        audit.record(
+            actor=request.user,
+            action="export.reception_roster",
+            target=event,
+            event=event,
+            details={"format": "pdf", "rows": len(context["registrations"])},
+        )
         return response
     return render(request, "attendance/reception_roster.html", context)

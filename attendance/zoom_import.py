@@ -25,8 +25,10 @@ from accounts.models import User
 from attendance.errors import AttendanceError
 from attendance.models import ZoomImport, ZoomImportRow
 from attendance.zoom import ZoomLine, name_candidates, normalize_person_name, parse_zoom_report
+from audit import services as audit
 from events.models import Event, Registration
 from events.permissions import require_manager
+from events.services import audit_registration
 
 Attendance = Registration.Attendance
 Status = Registration.Status
@@ -184,6 +186,23 @@ def import_zoom_report(event: Event, *, by: User, data: bytes, filename: str = "
                     .exclude(pk__in=seen_regs)
                     .update(attendance=Attendance.ABSENT, updated_at=timezone.now())
                 )
+            audit.record(
+                actor=by,
+                action="attendance.import",
+                target=zoom_import,
+                target_label=filename[:255] or str(zoom_import),
+                event=locked,
+                details={
+                    "filename": filename[:255],
+                    "sha256": digest,
+                    "lines": len(lines),
+                    "matched": result.matched,
+                    "unmatched": result.unmatched,
+                    "attended": result.attended,
+                    "left_early": result.left_early,
+                    "absent": result.absent,
+                },
+            )
             return result
     except IntegrityError:
         # Two organizers uploaded the same file at once; the other upload won.
@@ -234,7 +253,15 @@ def link_row(row, *, by: User, registration: Registration):
         row.resolved_by = by
         row.resolved_at = timezone.now()
         row.save(update_fields=["state", "registration", "resolved_by", "resolved_at"])
+        before = reg.attendance
         _recompute(reg, event, row.zoom_import)
+        audit_registration(
+            reg,
+            by=by,
+            action="attendance.import_link",
+            changes={"attendance": [before, reg.attendance]},
+            event=event,
+        )
         return row
 
 
@@ -249,4 +276,11 @@ def dismiss_row(row, *, by: User):
         row.resolved_by = by
         row.resolved_at = timezone.now()
         row.save(update_fields=["state", "resolved_by", "resolved_at"])
+        audit.record(
+            actor=by,
+            action="attendance.import_dismiss",
+            target=row,
+            target_label=row.name,
+            event=row.zoom_import.event_id,
+        )
         return row

@@ -8,7 +8,7 @@ request (Celery, management commands): request id and address are then empty.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -78,6 +78,45 @@ def record(
         entry.target_label = target_label[:300]
     entry.save(force_insert=True)
     return entry
+
+
+def record_many(
+    *,
+    actor,
+    action: str,
+    items: Iterable[tuple[Model, Mapping[str, Any]]],
+    event: Model | int | None = None,
+    organization: Model | int | None = None,
+    request=None,
+    details: Mapping[str, Any] | None = None,
+    label: Callable[[Model], str] = str,
+    organization_of: Callable[[Model], int | None] | None = None,
+) -> list[AuditEntry]:
+    """One entry per (target, changes) pair in one INSERT, for bulk actions (a roster's
+    "mark selected", an import) so each person's row still answers "who changed mine"."""
+    info = context.info_for(request) if request is not None else context.current()
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    who = actor_label(actor)
+    entries = []
+    for target, changes in items:
+        entries.append(
+            AuditEntry(
+                actor=actor,
+                actor_label=who,
+                action=action,
+                target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
+                target_id=str(target.pk),
+                target_label=label(target)[:300],
+                changes=dict(changes or {}),
+                details=dict(details or {}),
+                event_id=_pk(event),
+                organization_id=organization_of(target) if organization_of else _pk(organization),
+                request_id=info.request_id if info else "",
+                client_ip=info.client_ip if info else None,
+            )
+        )
+    return AuditEntry.objects.bulk_create(entries)
 
 
 def snapshot(instance: Model, fields: Iterable[str]) -> dict[str, Any]:

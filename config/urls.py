@@ -26,6 +26,7 @@ urlpatterns = [
     path("me/", include("accounts.urls")),
     path("events/", include("events.urls")),
     path("events/", include("attendance.urls")),
+    path("events/", include("groupwork.urls")),
     path("forms/", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),

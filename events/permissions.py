@@ -53,6 +53,7 @@ def event_manager_required(view):
     def wrapper(request, pk, *args, **kwargs):
         event = _load(pk)
         require_manager(request.user, event)
+        request.can_manage = True
         return view(request, event, *args, **kwargs)
 
     return wrapper

@@ -8,7 +8,6 @@ by PostgreSQL and the second one lands on the waitlist.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Organization, User
 from accounts.services import primary_organization_id
+from audit import services as audit
 from core.errors import UserError
 from events import domain
 from events import hosts as host_rules
@@ -65,6 +65,22 @@ def _has_seat(event: Event) -> bool:
     return event.capacity is None or confirmed_count(event) < event.capacity
 
 
+def audit_registration(
+    registration: Registration, *, by: User | None, action: str, changes: dict, event: Event | None = None
+) -> None:
+    """An audit entry about one person's registration, named by the person (the event is
+    the entry's event)."""
+    audit.record(
+        actor=by,
+        action=action,
+        target=registration,
+        target_label=str(registration.user),
+        changes=changes,
+        event=event or registration.event_id,
+        organization=registration.organization_id,
+    )
+
+
 # --- registering -------------------------------------------------------------------------
 
 
@@ -101,6 +117,14 @@ def register(
                 registered_by=registered_by if registered_by and registered_by != user else None,
                 confirmed_at=timezone.now() if status == Status.CONFIRMED else None,
             )
+            if registration.registered_by_id:
+                audit_registration(
+                    registration,
+                    by=registered_by,
+                    action="registration.create_for",
+                    changes={"status": [None, status]},
+                    event=locked,
+                )
             domain.emit(
                 {
                     Status.CONFIRMED: domain.REGISTRATION_CONFIRMED,
@@ -141,8 +165,16 @@ def cancel_registration(registration: Registration, *, by: User) -> Registration
             raise PermissionDenied
         if event.status in (Event.Status.COMPLETED,) or event.ends_at <= timezone.now():
             raise RegistrationError(_("This event has already taken place."))
+        before = registration.status
         registration.move_to(Status.CANCELLED)
         registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        audit_registration(
+            registration,
+            by=by,
+            action="registration.cancel",
+            changes={"status": [before, registration.status]},
+            event=event,
+        )
         domain.emit(domain.REGISTRATION_CANCELLED, registration=registration)
         _promote_waitlisted(event)
         return registration
@@ -156,7 +188,7 @@ _SAVED_FIELDS = {
 
 
 def _organizer_move(
-    registration: Registration, *, by: User, target: str, signal: str, when_full: str = ""
+    registration: Registration, *, by: User, target: str, signal: str, action: str, when_full: str = ""
 ) -> Registration:
     """One organizer decision on one registration, under the event lock.
 
@@ -170,8 +202,12 @@ def _organizer_move(
             return registration
         if target == Status.CONFIRMED and not _has_seat(event):
             raise RegistrationError(when_full)
+        before = registration.status
         registration.move_to(target)
         registration.save(update_fields=_SAVED_FIELDS[target])
+        audit_registration(
+            registration, by=by, action=action, changes={"status": [before, target]}, event=event
+        )
         domain.emit(signal, registration=registration)
         return registration
 
@@ -182,6 +218,7 @@ def approve(registration: Registration, *, by: User) -> Registration:
         by=by,
         target=Status.CONFIRMED,
         signal=domain.REGISTRATION_CONFIRMED,
+        action="registration.approve",
         when_full=_("The event is full. Move the request to the waitlist or raise the capacity."),
     )
 
@@ -189,13 +226,23 @@ def approve(registration: Registration, *, by: User) -> Registration:
 def waitlist(registration: Registration, *, by: User) -> Registration:
     """An organizer moves a pending request to the waitlist (the event is full)."""
     return _organizer_move(
-        registration, by=by, target=Status.WAITLISTED, signal=domain.REGISTRATION_WAITLISTED
+        registration,
+        by=by,
+        target=Status.WAITLISTED,
+        signal=domain.REGISTRATION_WAITLISTED,
+        action="registration.waitlist",
     )
 
 
 def decline(registration: Registration, *, by: User) -> Registration:
     """A request or a waitlisted person is declined (a confirmed seat is cancelled instead)."""
-    return _organizer_move(registration, by=by, target=Status.DECLINED, signal=domain.REGISTRATION_DECLINED)
+    return _organizer_move(
+        registration,
+        by=by,
+        target=Status.DECLINED,
+        signal=domain.REGISTRATION_DECLINED,
+        action="registration.decline",
+    )
 
 
 def promote(registration: Registration, *, by: User) -> Registration:
@@ -205,57 +252,9 @@ def promote(registration: Registration, *, by: User) -> Registration:
         by=by,
         target=Status.CONFIRMED,
         signal=domain.REGISTRATION_PROMOTED,
+        action="registration.promote",
         when_full=_("The event is full. Raise the capacity to move someone from the waitlist."),
     )
-
-
-@dataclass
-class BulkResult:
-    registered: list[Registration]
-    invited: list[User]
-    refused: list[tuple[str, str]]  # (person, reason)
-
-
-def bulk_register(
-    event: Event,
-    *,
-    coordinator: User,
-    organization: Organization,
-    members: Iterable[User] = (),
-    new_people: Iterable[tuple[str, str]] = (),
-) -> BulkResult:
-    """A coordinator registers staff of their own organization.
-
-    New people (name, email) get an account without a usable password and an
-    invitation to set one; each registration follows the same rules as self sign-up.
-    """
-    from accounts.services import invite_member
-
-    if not permissions.can_coordinate_people_of(coordinator, organization.pk):
-        raise PermissionDenied
-    result = BulkResult(registered=[], invited=[], refused=[])
-    people: list[User] = list(members)
-    for name, email in new_people:
-        user, created = invite_member(
-            full_name=name, email=email, organization=organization, invited_by=coordinator
-        )
-        if created:
-            result.invited.append(user)
-        people.append(user)
-    allowed = permissions.coordinator_org_ids(coordinator) | (
-        {organization.pk} if permissions.is_staff(coordinator) else set()
-    )
-    for user in people:
-        if not user.memberships.filter(organization_id__in=allowed).exists():
-            result.refused.append((str(user), _("Not a member of your organization.")))
-            continue
-        try:
-            result.registered.append(
-                register(event, user, registered_by=coordinator, organization=organization)
-            )
-        except RegistrationError as error:
-            result.refused.append((str(user), str(error)))
-    return result
 
 
 # --- organizer actions on events -------------------------------------------------------
@@ -271,6 +270,7 @@ def create_event(*, by: User, data: dict, hosts: Iterable[Organization], speaker
             event.speakers.set(speakers)
         if not permissions.can_manage_for(by, [h.pk for h in event.hosts.all()]):
             raise PermissionDenied
+        audit.record(actor=by, action="event.create", target=event, event=event)
         return event
 
 
@@ -279,6 +279,7 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
     with transaction.atomic():
         locked = _lock_event(event.pk)
         require_manager(by, locked)
+        related_before = audit.snapshot(locked, ["hosts", "speakers"])
         changes = {}
         for field, value in data.items():
             old = getattr(locked, field)
@@ -295,6 +296,12 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
             locked.hosts.set(host_rules.merge(current=locked.hosts.all(), submitted=hosts, by=by))
         if speakers is not None:
             locked.speakers.set(speakers)
+        audited = audit.diff(
+            {f: old for f, (old, _new) in changes.items()}, {f: new for f, (_old, new) in changes.items()}
+        )
+        audited.update(audit.diff(related_before, audit.snapshot(locked, ["hosts", "speakers"])))
+        if audited:
+            audit.record(actor=by, action="event.edit", target=locked, changes=audited, event=locked)
         if relevant and locked.status == Event.Status.PUBLISHED:
             domain.emit(domain.EVENT_CHANGED, event=locked, changes=relevant)
         event.__dict__.update(locked.__dict__)
@@ -307,8 +314,16 @@ def publish_event(event: Event, *, by: User) -> Event:
         require_manager(by, locked)
         if locked.status == Event.Status.PUBLISHED:
             return locked
+        before = locked.status
         locked.publish()
         locked.save(update_fields=["status", "updated_at"])
+        audit.record(
+            actor=by,
+            action="event.publish",
+            target=locked,
+            changes={"status": [before, locked.status]},
+            event=locked,
+        )
         domain.emit(domain.EVENT_PUBLISHED, event=locked)
         return locked
 
@@ -319,9 +334,17 @@ def cancel_event(event: Event, *, by: User, reason: str) -> Event:
         require_manager(by, locked)
         if locked.status == Event.Status.CANCELLED:
             return locked
+        before = locked.status
         locked.cancel(reason)
         locked.revision += 1
         locked.save(update_fields=["status", "cancel_reason", "cancelled_at", "revision", "updated_at"])
+        audit.record(
+            actor=by,
+            action="event.cancel",
+            target=locked,
+            changes={"status": [before, locked.status], "cancel_reason": ["", reason]},
+            event=locked,
+        )
         domain.emit(domain.EVENT_CANCELLED, event=locked)
         return locked
 
@@ -393,6 +416,9 @@ def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at
             ParticipatingOrganization.objects.create(
                 event=copy, organization=po.organization, departments=po.departments, order=po.order
             )
+        audit.record(
+            actor=by, action="event.copy", target=copy, event=copy, details={"copied_from": event.pk}
+        )
         return copy
 
 
@@ -423,7 +449,6 @@ __all__ = [
     "RegistrationError",
     "TransitionError",
     "approve",
-    "bulk_register",
     "cancel_event",
     "cancel_registration",
     "copy_as_next_session",

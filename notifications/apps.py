@@ -7,13 +7,16 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # Local: receivers import models, which the registry loads only after ready() begins.
-        from accounts.signals import member_invited
-        from config.health import register_status_check
+        from config.health import register_status_check  # in ready(): the app registry is loaded
         from events.domain import domain_event
-        from notifications.health import outbox_backlog
-        from notifications.receivers import on_domain_event, on_member_invited
+        from notifications.health import outbox_backlog  # in ready(): it imports the models
+        from notifications.receivers import on_domain_event
 
         domain_event.connect(on_domain_event, dispatch_uid="notifications.on_domain_event")
-        member_invited.connect(on_member_invited, dispatch_uid="notifications.on_member_invited")
         register_status_check("outbox", outbox_backlog)
+
+        # reason: receivers import models, which are not ready when apps.py is imported
+        from accounts.domain import membership_event
+        from notifications.membership_mail import on_membership_event  # reason: as above
+
+        membership_event.connect(on_membership_event, dispatch_uid="notifications.on_membership_event")

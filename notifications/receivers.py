@@ -13,11 +13,6 @@ Kind = Outbox.Kind
 logger = logging.getLogger(__name__)
 
 
-def on_member_invited(sender, user, invited_by, **kwargs) -> None:
-    """accounts.signals.member_invited: the invitation to set a password, after commit."""
-    enqueue_after_commit(tasks.send_invitation, user.pk, invited_by.pk)
-
-
 def on_domain_event(sender, name: str, **payload) -> None:
     registration = payload.get("registration")
     event = payload.get("event")

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from audit import services as audit
 from core.errors import UserError
 from core.tasks import enqueue_after_commit
 from events.models import Event, Registration
@@ -779,7 +780,17 @@ def announce(*, event: Event, by: User, group: str, subject: str, body: str, non
             )
             for registration in group_registrations(event, group).filter(user__receive_reminders=True)
         ]
-        return write(specs)
+        ids = write(specs)
+        # A repeated nonce (a double submit) writes nothing and is not a second announcement.
+        if ids or not specs:
+            audit.record(
+                actor=by,
+                action="announcement.send",
+                target=event,
+                event=event,
+                details={"group": group, "subject": subject, "body": body, "recipients": len(ids)},
+            )
+        return ids
 
 
 # --- organizer actions and personal settings ---------------------------------------------

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
+from audit import services as audit
 from core import pdf
 from core.dates import format_fiscal_year
 from core.exports import xlsx_response
@@ -216,6 +217,9 @@ def export(request, year: int):
         raise PermissionDenied
     board = selectors.dashboard(request.user, year=year)
     label = format_fiscal_year(year).split("（")[0]
+    audit.record(
+        actor=request.user, action="export.fiscal_year_report", details={"year": year, "format": "xlsx"}
+    )
     return xlsx_response(
         _("Tsunagu report %(year)s.xlsx") % {"year": label}, exports.fiscal_year_sheets(request.user, board)
     )

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_noop
 from accounts import permissions
 from accounts.models import Organization, User
 from accounts.normalize import nfkc
+from audit import services as audit
 from core.dates import format_datetime
 from core.errors import UserError
 from events.models import Event, EventSeries, Registration
@@ -943,6 +944,51 @@ def _store(submission: Submission, result: Parse, removed: dict[int, int]) -> No
             current.delete()
 
 
+def _answer_state(submission: Submission | None) -> dict[tuple[int, int], list]:
+    """What each (question, repeat) holds, to tell which answers a save changed."""
+    if submission is None or submission.pk is None:
+        return {}
+    state: dict[tuple[int, int], list] = defaultdict(list)
+    for row in Answer.objects.filter(submission=submission).values_list(
+        "question_id", "repeat", "choice_id", "value_text", "file_name", "file_size"
+    ):
+        state[(row[0], row[1])].append(row[2:])
+    return {key: sorted(values, key=repr) for key, values in state.items()}
+
+
+def _audit_sheet_save(
+    submission: Submission, *, by: User, structure: Structure, before: dict, status_before: str | None
+) -> None:
+    """Who changed which answers of a sheet. The answers themselves stay out of the trail:
+    a sheet may hold case-level personal information, and audit rows outlive the sheet's
+    retention period and cannot be deleted."""
+    after = _answer_state(submission)
+    changed = sorted(
+        {key for key in set(before) | set(after) if before.get(key) != after.get(key)},
+        key=lambda key: (structure.questions[key[0]].order if key[0] in structure.questions else 0, key),
+    )
+    questions = []
+    for question_id, repeat in changed:
+        question = structure.questions.get(question_id)
+        name = question.label if question else str(question_id)
+        questions.append(f"{name} [{repeat + 1}]" if repeat else name)
+    changes = {}
+    if status_before != submission.status:
+        changes["status"] = [status_before, submission.status]
+    if not questions and not changes:
+        return
+    audit.record(
+        actor=by,
+        action="sheet.submit" if "status" in changes and submission.is_submitted else "sheet.edit",
+        target=submission,
+        target_label=f"{submission.form.title}（{submission.organization or submission.user or ''}）",
+        changes=changes,
+        details={"questions": questions},
+        event=submission.event_id,
+        organization=submission.organization_id,
+    )
+
+
 def _group_choice(structure: Structure, result: Parse) -> Choice | None:
     group = structure.group_question()
     if group is None:
@@ -993,6 +1039,8 @@ def save_answers(
             # Editing what was already sent: an invalid change is not saved over the
             # valid answers; the page shows what was typed with the errors.
             return Outcome(submission, errors, result.notices, saved=False, submitted=False, parse=result)
+        answers_before = _answer_state(submission)
+        status_before = submission.status if submission is not None else None
         if submission is None:
             submission = Submission(
                 form=form,
@@ -1018,6 +1066,9 @@ def save_answers(
                 _("Someone else saved this sheet at the same moment. Reload the page and try again.")
             ) from None
         _store(submission, result, removed)
+        _audit_sheet_save(
+            submission, by=who.user, structure=structure, before=answers_before, status_before=status_before
+        )
         if becomes_submitted:
             _after_submit(form, event)
         return Outcome(

@@ -18,10 +18,12 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.models import Organization
+from audit import services as audit
 from core.dates import format_datetime
 from events.models import Event, ParticipatingOrganization, Registration
 from events.permissions import event_manager_required, event_reader_required
 from surveys import anonymity, exports, results, services
+from surveys import files as filekinds
 from surveys.aggregation import aggregate_now
 from surveys.forms import FormSettingsForm, QuestionForm, SectionForm, StarterForm
 from surveys.models import Answer, Form, Question, Respondent, Section, Submission, Summary
@@ -390,10 +392,26 @@ def download_file(request, answer_id: int):
         handle = answer.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    # Served as a download with the type read from its content, never rendered inline.
-    return FileResponse(
-        handle, as_attachment=True, filename=answer.file_name or "file", content_type=answer.file_type
+    audit.record(
+        actor=request.user,
+        action="download.sheet_file",
+        target=answer,
+        target_label=answer.file_name,
+        event=submission.event_id,
+        organization=submission.organization_id,
+        details={"form": submission.form.title, "submission": submission.pk},
     )
+    # Served as what the content is (type and extension found when it was uploaded), as a
+    # download, never rendered inline; nosniff comes from SECURE_CONTENT_TYPE_NOSNIFF.
+    kind = filekinds.stored_kind(answer.file.name, answer.file_type)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filekinds.download_name(answer.file_name or "", kind.extension),
+        content_type=kind.mime,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -777,6 +795,12 @@ def anonymity_message(form: Form, event: Event) -> str:
     ) % {"k": form.min_responses, "date": format_datetime(form.closes_for(event))}
 
 
+def _audit_export(request, form, event, fmt: str) -> None:
+    audit.record(
+        actor=request.user, action="export.form_answers", target=form, event=event, details={"format": fmt}
+    )
+
+
 @login_required
 def export_xlsx(request, pk: int, event_id: int):
     form = _form(pk)
@@ -784,6 +808,7 @@ def export_xlsx(request, pk: int, event_id: int):
     _require_reader(request, form)
     if withheld := _withheld(request, form, event):
         return withheld
+    _audit_export(request, form, event, "xlsx")
     return exports.xlsx_response(form, event)
 
 
@@ -794,6 +819,7 @@ def export_csv(request, pk: int, event_id: int):
     _require_reader(request, form)
     if withheld := _withheld(request, form, event):
         return withheld
+    _audit_export(request, form, event, "csv")
     return exports.csv_response(form, event)
 
 
@@ -805,6 +831,7 @@ def export_files(request, pk: int, event_id: int):
     if form.anonymous:
         return _refusal(request, _("An anonymous questionnaire has no files."), event=event, form=form)
     archive = exports.files_zip(form, event)
+    _audit_export(request, form, event, "zip")
     return FileResponse(
         archive, as_attachment=True, filename=f"{form.title}_{event.starts_at:%Y%m%d}_files.zip"
     )
