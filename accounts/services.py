@@ -88,36 +88,3 @@ def update_profile(*, user: User, data: dict) -> User:
             setattr(user, field, data[field])
     user.save()
     return user
-
-
-def invite_member(
-    *, full_name: str, email: str, organization: Organization, invited_by: User
-) -> tuple[User, bool]:
-    """A coordinator adds a colleague: an account without a usable password.
-
-    The invitation to set a password is allauth's password-reset mail, sent after
-    commit so a rolled-back registration sends nothing.
-    """
-    from accounts.normalize import normalize_email
-
-    email = normalize_email(email)
-    user = User.objects.filter(email=email).first()
-    created = user is None
-    if created:
-        user = User(email=email, full_name=normalize_name(full_name))
-        user.set_unusable_password()
-        user.save()
-        from allauth.account.models import EmailAddress
-
-        EmailAddress.objects.get_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
-        transaction.on_commit(lambda: send_invitation(user_id=user.pk, invited_by_id=invited_by.pk))
-    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER, by=invited_by)
-    return user, created
-
-
-def send_invitation(*, user_id: int, invited_by_id: int) -> None:
-    from accounts.tasks import send_invitation as task
-
-    task.delay(user_id, invited_by_id)
