@@ -185,7 +185,7 @@ def test_request_size_limit_is_the_upload_limit(proxied):
     from django.conf import settings
 
     limit = int(re.search(r"client_max_body_size (\d+)m;", SITE_FILE.read_text()).group(1))
-    assert limit == settings.SURVEYS_MAX_UPLOAD_MB + 1
+    assert limit * 2**20 == settings.REQUEST_MAX_BYTES
     browser = _browser(proxied)
     browser.get("/accounts/login/")
     too_big = browser.post(
