@@ -1,9 +1,10 @@
 """The one demo loader: events first (pre-work, questionnaires, attendance and engagements
-hang on them), then survey answers, then the sponsor's engagements. Idempotent."""
+hang on them), then survey answers, then the sponsor's engagements and attendance, then
+certificates (they need that attendance). Idempotent."""
 
 from __future__ import annotations
 
-from demo import events, reports, surveys
+from demo import events, records, reports, surveys
 
 DEMO_LOGINS = events.DEMO_LOGINS
 
@@ -12,3 +13,4 @@ def load(stdout=None) -> None:
     events.load(stdout)
     surveys.load(stdout)
     reports.load(stdout)
+    records.load(stdout)

@@ -1,7 +1,7 @@
 """The layers point one way, no import cycles, no function-local import without a reason.
 
 config/core (and audit) → accounts → events → attendance → surveys → groupwork → notifications →
-reports → demo. A lower layer announces what happened through signals or
+reports → records → demo. A lower layer announces what happened through signals or
 events/domain.py; it never imports a higher one. See CONTRIBUTING.md.
 """
 
