@@ -70,11 +70,14 @@ INSTALLED_APPS = [
     "groupwork",
     "notifications",
     "reports",
+    "records",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "audit.context.RequestContextMiddleware",
+    # Before anything reads the body (CSRF reads the form): refuse it by its announced size.
+    "core.uploads.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.JapaneseFirstLocaleMiddleware",
@@ -314,8 +317,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
 }
 
+# The public certificate verification page (records.views_public): numbers and holders'
+# names must not be found by trying. Per client address per minute, and name checks per
+# certificate per 10 minutes.
+RECORDS_VERIFY_PER_MINUTE = env.int("RECORDS_VERIFY_PER_MINUTE", 30, minimum=1)
+RECORDS_NAME_CHECKS_PER_CERTIFICATE = env.int("RECORDS_NAME_CHECKS_PER_CERTIFICATE", 5, minimum=1)
+
 # Pre-work sheets and questionnaires (surveys app).
-SURVEYS_MAX_UPLOAD_MB = env.int("SURVEYS_MAX_UPLOAD_MB", 20, minimum=1)
+# The one upload limit (core/uploads.py): a file may be UPLOAD_MAX_MB, a request one MB
+# more. deploy/'s nginx client_max_body_size must equal REQUEST_MAX_BYTES (UPLOAD_MAX_MB + 1 MB).
+UPLOAD_MAX_MB = env.int("UPLOAD_MAX_MB", 20, minimum=1)
+REQUEST_MAX_BYTES = (UPLOAD_MAX_MB + 1) * 1024 * 1024
+SURVEYS_MAX_UPLOAD_MB = UPLOAD_MAX_MB
 # Anonymous questionnaires never show a breakdown for a group smaller than this.
 SURVEYS_MIN_GROUP_SIZE = env.int("SURVEYS_MIN_GROUP_SIZE", 3, minimum=1)
 SURVEYS_TOKEN_MAX_AGE_DAYS = env.int("SURVEYS_TOKEN_MAX_AGE_DAYS", 60, minimum=1)

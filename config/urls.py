@@ -25,9 +25,12 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("events/", include("events.urls")),
+    path("events/", include("groupwork.urls")),
     path("forms/", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("records/", include("records.urls")),
+    path("c/", include("records.urls_verify")),
     path("admin/", admin.site.urls),
 ]
 

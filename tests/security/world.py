@@ -114,7 +114,29 @@ def build(
     )
     _add_notifications(world)
     _add_surveys(world)
+    _add_groupwork(world)
+    _add_records(world)
     return world
+
+
+def _add_groupwork(world: World) -> None:
+    """Locked groups for the event: the participant and a colleague kept together."""
+    try:
+        from groupwork import services
+    except ImportError:
+        return
+    owner = world.people["owner"]
+    colleague = RegistrationFactory(event=world.event, user=UserFactory(), organization=world.organization)
+    services.generate(world.event, by=owner, data={"group_size": 2, "seed": 7})
+    rule = services.add_pair(
+        world.event,
+        by=owner,
+        first_id=world.people["participant"].pk,
+        second_id=colleague.user_id,
+        kind="together",
+    )
+    services.set_locked(world.event, by=owner, locked=True)
+    world.objects["pair_rule"] = rule.pk
 
 
 def _pending_member(municipality):
@@ -180,6 +202,20 @@ def _add_surveys(world: World) -> None:
     )
 
 
+def _add_records(world: World) -> None:
+    """A completion rule on the series and on the held event, and the participant's
+    certificate for the held event (so the holder, the issuer and everyone else can be tried)."""
+    try:
+        from records import certificates, rules
+    except ImportError:
+        return
+    owner = world.people["owner"]
+    rules.save_rule(by=owner, series=world.series, fields={"issuer_name": "草加市"})
+    held_rule = rules.save_rule(by=owner, event=world.held, fields={"issuer_name": "草加市"})
+    certificate = certificates.issue(by=owner, rule=held_rule, user=world.people["participant"])
+    world.objects.update(certificate=certificate.number, participant_user=world.people["participant"].pk)
+
+
 # --- calling routes ---------------------------------------------------------------------------
 
 
@@ -218,7 +254,17 @@ def table_fingerprint() -> dict[str, tuple[int, str]]:
 
     tables = [
         m._meta.db_table
-        for label in ("accounts", "events", "surveys", "notifications", "reports", "account", "auth")
+        for label in (
+            "accounts",
+            "events",
+            "surveys",
+            "groupwork",
+            "notifications",
+            "reports",
+            "records",
+            "account",
+            "auth",
+        )
         if label in {a.label for a in apps.get_app_configs()}
         for m in apps.get_app_config(label).get_models()
         if not m._meta.proxy
