@@ -118,10 +118,18 @@ def _path_up(node, parent_of) -> list:
 class OrganizationQuerySet(models.QuerySet):
     """The one organization-tree helper: every walk up or down the tree goes through here."""
 
+    def paths(self) -> dict[int, list[Organization]]:
+        """Every organization's id → [it, its parent, …, its top], from one query of the whole tree."""
+        nodes = {o.pk: o for o in self.model.objects.only("id", "name", "parent_id", "prefecture", "kind")}
+        return {pk: _path_up(node, lambda n: nodes.get(n.parent_id)) for pk, node in nodes.items()}
+
     def root_map(self) -> dict[int, Organization]:
         """Every organization's id → its top organization, from one query of the whole tree."""
-        nodes = {o.pk: o for o in self.model.objects.only("id", "name", "parent_id", "prefecture", "kind")}
-        return {pk: _path_up(node, lambda n: nodes.get(n.parent_id))[-1] for pk, node in nodes.items()}
+        return {pk: path[-1] for pk, path in self.paths().items()}
+
+    def root_ids(self) -> dict[int, int]:
+        """Every organization's id → the id of its top organization."""
+        return {pk: root.pk for pk, root in self.root_map().items()}
 
     def descendant_ids(self, root_ids) -> set[int]:
         """The given organizations and everything below them; one query per level."""

@@ -44,11 +44,7 @@ def _locked_plan(event: Event) -> GroupPlan:
 
 def _confirmed_ids(event: Event) -> dict[int, int]:
     """user id → registration id of the event's confirmed registrants."""
-    return dict(
-        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).values_list(
-            "user_id", "id"
-        )
-    )
+    return dict(Registration.objects.confirmed().filter(event=event).values_list("user_id", "id"))
 
 
 def _constraints(plan: GroupPlan) -> generator.Constraints:
