@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "groupwork",
     "notifications",
     "reports",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -315,6 +316,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
 }
+
+# The public certificate verification page (records.views_public): numbers and holders'
+# names must not be found by trying. Per client address per minute, and name checks per
+# certificate per 10 minutes.
+RECORDS_VERIFY_PER_MINUTE = env.int("RECORDS_VERIFY_PER_MINUTE", 30, minimum=1)
+RECORDS_NAME_CHECKS_PER_CERTIFICATE = env.int("RECORDS_NAME_CHECKS_PER_CERTIFICATE", 5, minimum=1)
 
 # Pre-work sheets and questionnaires (surveys app).
 # The one upload limit (core/uploads.py): a file may be UPLOAD_MAX_MB, a request one MB

@@ -43,6 +43,8 @@ class Outbox(models.Model):
         # Asked for by the person (their link was used): transactional, always sent.
         QUESTIONNAIRE_LINK = "questionnaire_link", _("New questionnaire link")
         INVITATION = "invitation", _("Account invitation")
+        CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
+        CASEBOOK_READY = "casebook_ready", _("Casebook ready")
         MEMBERSHIP_APPROVED = "membership_approved", _("Membership approved")
         MEMBERSHIP_DECLINED = "membership_declined", _("Membership declined")
         MEMBERSHIP_INVITATION = "membership_invitation", _("Invitation to join an organization")
