@@ -315,7 +315,8 @@ class _FormHarvester(HTMLParser):
         elif tag == "textarea" and a.get("name"):
             self._textarea = a["name"]
             self._form["data"][a["name"]] = ""
-            self._form["texts"].append(a["name"])
+            if a.get("inputmode") != "email":  # a list of addresses, like type=email: left as it is
+                self._form["texts"].append(a["name"])
         elif tag == "select" and a.get("name"):
             self._select = a["name"]
         elif tag == "option" and self._select and ("selected" in a or self._select not in self._form["data"]):
