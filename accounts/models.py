@@ -129,13 +129,15 @@ class Organization(models.Model):
         ordering = ["prefecture", "name"]
         constraints = [
             # Two partial constraints rather than nulls_distinct=False, which SQLite lacks.
+            # Under one parent a name is one organization, whatever prefecture was typed
+            # (a second 草加市 福祉政策課 is refused by the database, not by a form).
             models.UniqueConstraint(
                 "name",
-                "prefecture",
                 "parent",
-                name="organization_unique_name_in_parent",
+                name="organization_unique_name_under_parent",
                 condition=models.Q(parent__isnull=False),
             ),
+            # Top level: 府中市 exists in 東京都 and 広島県, so the prefecture is part of the name.
             models.UniqueConstraint(
                 "name",
                 "prefecture",
@@ -190,3 +192,110 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} / {self.organization} ({self.get_role_display()})"
+
+
+class OrganizationDomain(models.Model):
+    """A mail domain the organization owns: a verified address on it (or on one of its
+    subdomains) is a member at once, without waiting for a coordinator (accounts/membership.py)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(_("mail domain"), max_length=253)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("verified mail domain")
+        verbose_name_plural = _("verified mail domains")
+        ordering = ["domain"]
+        # One owner per domain: an address must never approve itself into two organizations.
+        constraints = [models.UniqueConstraint(Lower("domain"), name="organization_domain_unique")]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class MembershipRequest(models.Model):
+    """Asking to belong to an organization, or being invited to.
+
+    A Membership row is the grant; this is everything before it. Pending people are
+    individual participants: nothing reads these rows to decide what someone may see.
+    `organization` is empty for "my organization is not listed": the platform
+    administrators create it or map the person to an existing one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        INVITED = "invited", _("Invited")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Source(models.TextChoices):
+        SIGNUP = "signup", _("Sign-up")
+        PROFILE = "profile", _("Request from the profile")
+        INVITATION = "invitation", _("Invitation by a coordinator")
+        COORDINATOR = "coordinator", _("Added by a coordinator")
+
+    OPEN = (Status.PENDING, Status.INVITED)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="membership_requests")
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+    )
+    # "My organization is not listed": what the person typed, for the administrators.
+    requested_name = models.CharField(_("organization name as typed"), max_length=200, blank=True)
+    requested_kind = models.CharField(_("kind"), max_length=40, choices=Organization.Kind.choices, blank=True)
+    requested_prefecture = models.CharField(_("prefecture"), max_length=10, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.SIGNUP)
+    # What the coordinator's invitation was for: {"event": id} (read by the events app).
+    context = models.JSONField(default=dict, blank=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership request")
+        verbose_name_plural = _("membership requests")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One open request per person and organization (a double submit or a second
+            # invitation finds the first).
+            models.UniqueConstraint(
+                "user",
+                "organization",
+                name="membership_request_one_open",
+                condition=models.Q(status__in=["pending", "invited"], organization__isnull=False),
+            ),
+            models.UniqueConstraint(
+                "user",
+                name="membership_request_one_open_unlisted",
+                condition=models.Q(status="pending", organization__isnull=True),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(organization__isnull=False) | ~models.Q(requested_name=""),
+                name="membership_request_names_an_organization",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "organization"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organization_label}"
+
+    @property
+    def organization_label(self) -> str:
+        if self.organization_id:
+            return self.organization.display_name
+        return self.requested_name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN

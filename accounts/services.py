@@ -2,24 +2,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts import permissions
+from accounts import membership, permissions
 from accounts.models import Membership, Organization, User
 from accounts.normalize import normalize_kana, normalize_name
 from audit import services as audit
-
-
-def find_or_create_organization(
-    *,
-    name: str,
-    kind: str = Organization.Kind.OTHER,
-    prefecture: str = "",
-    parent: Organization | None = None,
-) -> Organization:
-    name = normalize_name(name)
-    org, _created = Organization.objects.get_or_create(
-        name=name, prefecture=prefecture.strip(), parent=parent, defaults={"kind": kind}
-    )
-    return org
 
 
 @transaction.atomic
@@ -30,23 +16,29 @@ def complete_signup_profile(
     full_name_kana: str,
     organization: Organization | None,
     new_organization_name: str = "",
-    new_organization_kind: str = Organization.Kind.OTHER,
+    new_organization_kind: str = "",
     new_organization_prefecture: str = "",
     language: str = "ja",
 ) -> User:
-    """Store what the sign-up page asked beyond email and password."""
-    if organization is None:
-        organization = find_or_create_organization(
-            name=new_organization_name,
-            kind=new_organization_kind,
-            prefecture=new_organization_prefecture,
-        )
+    """Store what the sign-up page asked beyond email and password.
+
+    Naming an organization asks to join it (accounts/membership.py): nothing is granted
+    here, and no organization is created ("not listed" goes to the administrators).
+    """
     user.full_name = normalize_name(full_name)
     user.full_name_kana = normalize_kana(full_name_kana)
     if language in dict(User.Language.choices):
         user.preferred_language = language
     user.save()
-    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER, by=user)
+    if organization is not None:
+        membership.request_membership(user=user, organization=organization)
+    elif new_organization_name:
+        membership.request_unlisted(
+            user=user,
+            name=new_organization_name,
+            kind=new_organization_kind,
+            prefecture=new_organization_prefecture,
+        )
     return user
 
 
@@ -96,36 +88,3 @@ def update_profile(*, user: User, data: dict) -> User:
             setattr(user, field, data[field])
     user.save()
     return user
-
-
-def invite_member(
-    *, full_name: str, email: str, organization: Organization, invited_by: User
-) -> tuple[User, bool]:
-    """A coordinator adds a colleague: an account without a usable password.
-
-    The invitation to set a password is allauth's password-reset mail, sent after
-    commit so a rolled-back registration sends nothing.
-    """
-    from accounts.normalize import normalize_email
-
-    email = normalize_email(email)
-    user = User.objects.filter(email=email).first()
-    created = user is None
-    if created:
-        user = User(email=email, full_name=normalize_name(full_name))
-        user.set_unusable_password()
-        user.save()
-        from allauth.account.models import EmailAddress
-
-        EmailAddress.objects.get_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
-        transaction.on_commit(lambda: send_invitation(user_id=user.pk, invited_by_id=invited_by.pk))
-    grant_role(user=user, organization=organization, role=Membership.Role.MEMBER, by=invited_by)
-    return user, created
-
-
-def send_invitation(*, user_id: int, invited_by_id: int) -> None:
-    from accounts.tasks import send_invitation as task
-
-    task.delay(user_id, invited_by_id)

@@ -12,6 +12,8 @@ import time
 
 from celery.beat import PersistentScheduler
 
+from config.health import record_beat_tick
+
 logger = logging.getLogger(__name__)
 
 
@@ -23,8 +25,6 @@ class RecordingScheduler(PersistentScheduler):
         interval = super().tick(*args, **kwargs)
         now = time.monotonic()
         if now - self._recorded_at >= self.record_every:
-            from config.health import record_beat_tick
-
             try:
                 record_beat_tick()
                 self._recorded_at = now

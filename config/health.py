@@ -30,6 +30,8 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.celery import app
+
 logger = logging.getLogger(__name__)
 
 BEAT_TICK_KEY = "tsunagu:beat:last-tick"
@@ -52,8 +54,6 @@ def database_ok() -> bool:
 
 
 def broker_ok() -> bool:
-    from config.celery import app
-
     timeout = settings.BROKER_PUBLISH_TIMEOUT
     try:
         with app.connection_for_write(

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "audit.context.RequestContextMiddleware",
+    # Before anything reads the body (CSRF reads the form): refuse it by its announced size.
+    "core.uploads.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.JapaneseFirstLocaleMiddleware",
@@ -328,7 +330,11 @@ LOGGING = {
 }
 
 # Pre-work sheets and questionnaires (surveys app).
-SURVEYS_MAX_UPLOAD_MB = env.int("SURVEYS_MAX_UPLOAD_MB", 20, minimum=1)
+# The one upload limit (core/uploads.py): a file may be UPLOAD_MAX_MB, a request one MB
+# more. deploy/'s nginx client_max_body_size must equal REQUEST_MAX_BYTES (UPLOAD_MAX_MB + 1 MB).
+UPLOAD_MAX_MB = env.int("UPLOAD_MAX_MB", 20, minimum=1)
+REQUEST_MAX_BYTES = (UPLOAD_MAX_MB + 1) * 1024 * 1024
+SURVEYS_MAX_UPLOAD_MB = UPLOAD_MAX_MB
 # Anonymous questionnaires never show a breakdown for a group smaller than this.
 SURVEYS_MIN_GROUP_SIZE = env.int("SURVEYS_MIN_GROUP_SIZE", 3, minimum=1)
 SURVEYS_TOKEN_MAX_AGE_DAYS = env.int("SURVEYS_TOKEN_MAX_AGE_DAYS", 60, minimum=1)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("events/", include("events.urls")),
+    path("events/", include("groupwork.urls")),
     path("forms/", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, User
+from accounts.models import Membership, MembershipRequest, Organization, User
 from events.models import Event, EventSeries, ParticipatingOrganization, ProgramItem, Registration, Speaker
 
 Role = Membership.Role
@@ -124,6 +124,23 @@ def _user(email, name, kana, org, role, *, password: str | None) -> User:
     return user
 
 
+def _pending_request(org: Organization, *, password: str) -> None:
+    """One person waiting for 草加市社会福祉協議会's coordinator (coordinator@example.jp) to
+    approve them, so the membership requests page has something to show."""
+    user = User.objects.filter(email="applicant@example.jp").first()
+    if user is None:
+        user = User(email="applicant@example.jp", full_name="申請 未来", full_name_kana="シンセイ ミライ")
+        user.set_password(password)
+        user.save()
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    if not Membership.objects.filter(user=user).exists():
+        MembershipRequest.objects.get_or_create(
+            user=user, organization=org, status=MembershipRequest.Status.PENDING
+        )
+
+
 def people(orgs, count: int = 120) -> list[User]:
     rng = random.Random(2022)
     pool = [
@@ -224,6 +241,7 @@ def load(stdout=None) -> dict:
         Membership.objects.get_or_create(user=login, organization=orgs[section], role=Role.MEMBER)
     crowd = people(orgs)
     participant = logins[-1]
+    _pending_request(orgs["soka_csw"], password=password)
 
     sp = {
         "石川": _speaker(

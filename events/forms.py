@@ -245,7 +245,7 @@ class BulkRegisterForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            "One person per line: name, email (e.g. 草加 花子, hanako@example.jp). They receive an invitation to set a password."
+            "One person per line: name, email (e.g. 草加 花子, hanako@example.jp). Each receives an invitation by mail."
         ),
     )
 

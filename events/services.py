@@ -8,7 +8,6 @@ by PostgreSQL and the second one lands on the waitlist.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -261,55 +260,6 @@ def promote(registration: Registration, *, by: User) -> Registration:
     )
 
 
-@dataclass
-class BulkResult:
-    registered: list[Registration]
-    invited: list[User]
-    refused: list[tuple[str, str]]  # (person, reason)
-
-
-def bulk_register(
-    event: Event,
-    *,
-    coordinator: User,
-    organization: Organization,
-    members: Iterable[User] = (),
-    new_people: Iterable[tuple[str, str]] = (),
-) -> BulkResult:
-    """A coordinator registers staff of their own organization.
-
-    New people (name, email) get an account without a usable password and an
-    invitation to set one; each registration follows the same rules as self sign-up.
-    """
-    from accounts.services import invite_member
-
-    if not permissions.can_coordinate_people_of(coordinator, organization.pk):
-        raise PermissionDenied
-    result = BulkResult(registered=[], invited=[], refused=[])
-    people: list[User] = list(members)
-    for name, email in new_people:
-        user, created = invite_member(
-            full_name=name, email=email, organization=organization, invited_by=coordinator
-        )
-        if created:
-            result.invited.append(user)
-        people.append(user)
-    allowed = permissions.coordinator_org_ids(coordinator) | (
-        {organization.pk} if permissions.is_staff(coordinator) else set()
-    )
-    for user in people:
-        if not user.memberships.filter(organization_id__in=allowed).exists():
-            result.refused.append((str(user), _("Not a member of your organization.")))
-            continue
-        try:
-            result.registered.append(
-                register(event, user, registered_by=coordinator, organization=organization)
-            )
-        except RegistrationError as error:
-            result.refused.append((str(user), str(error)))
-    return result
-
-
 # --- organizer actions on events -------------------------------------------------------
 
 
@@ -525,7 +475,6 @@ __all__ = [
     "RegistrationError",
     "TransitionError",
     "approve",
-    "bulk_register",
     "cancel_event",
     "cancel_registration",
     "copy_as_next_session",

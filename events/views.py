@@ -20,8 +20,8 @@ from accounts.models import Organization
 from audit import services as audit
 from core.dates import format_datetime
 from core.exports import csv_response, xlsx_response
+from events import bulk_registration, selectors, services
 from events import hosts as host_rules
-from events import selectors, services
 from events.forms import (
     BulkRegisterForm,
     CancelEventForm,
@@ -509,14 +509,17 @@ def bulk_register(request, pk):
     form = BulkRegisterForm(request.POST or None, organization_ids=org_ids)
     result = None
     if request.method == "POST" and form.is_valid():
-        result = services.bulk_register(
-            event,
-            coordinator=request.user,
-            organization=organization,
-            members=form.cleaned_data["members"],
-            new_people=form.cleaned_data["new_people"],
-        )
-        if result.registered:
+        try:
+            result = bulk_registration.bulk_register(
+                event,
+                coordinator=request.user,
+                organization=organization,
+                members=form.cleaned_data["members"],
+                new_people=form.cleaned_data["new_people"],
+            )
+        except bulk_registration.BulkError as error:
+            form.add_error(None, str(error))
+        if result and result.registered:
             messages.success(
                 request, _("%(count)s people were registered.") % {"count": len(result.registered)}
             )

@@ -7,10 +7,16 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from config.health import register_status_check
+        from config.health import register_status_check  # in ready(): the app registry is loaded
         from events.domain import domain_event
-        from notifications.health import outbox_backlog
+        from notifications.health import outbox_backlog  # in ready(): it imports the models
         from notifications.receivers import on_domain_event
 
         domain_event.connect(on_domain_event, dispatch_uid="notifications.on_domain_event")
         register_status_check("outbox", outbox_backlog)
+
+        # reason: receivers import models, which are not ready when apps.py is imported
+        from accounts.domain import membership_event
+        from notifications.membership_mail import on_membership_event  # reason: as above
+
+        membership_event.connect(on_membership_event, dispatch_uid="notifications.on_membership_event")

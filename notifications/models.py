@@ -41,6 +41,9 @@ class Outbox(models.Model):
         QUESTIONNAIRE_INVITATION = "questionnaire_invitation", _("Questionnaire invitation")
         QUESTIONNAIRE_REMINDER = "questionnaire_reminder", _("Questionnaire reminder")
         INVITATION = "invitation", _("Account invitation")
+        MEMBERSHIP_APPROVED = "membership_approved", _("Membership approved")
+        MEMBERSHIP_DECLINED = "membership_declined", _("Membership declined")
+        MEMBERSHIP_INVITATION = "membership_invitation", _("Invitation to join an organization")
 
     # People who turned reminders and announcements off do not get these; every other
     # kind is transactional and always goes.

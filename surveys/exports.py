@@ -9,7 +9,6 @@ from __future__ import annotations
 import tempfile
 import zipfile
 from collections import defaultdict
-from pathlib import PurePosixPath
 
 from django.utils.translation import gettext as _
 
@@ -17,6 +16,7 @@ from core import exports
 from core.dates import format_datetime
 from events.models import Event
 from surveys import anonymity
+from surveys import files as filekinds
 from surveys.models import Answer, Form, Submission
 from surveys.services import Structure, display_value
 
@@ -155,9 +155,11 @@ def files_zip(form: Form, event: Event):
         )
         for answer in uploads:
             number = numbers[answer.submission_id]
-            folder = f"{number:03d}_{names[answer.submission_id]}".rstrip("_").replace("/", "_")
-            original = PurePosixPath(answer.file_name or "file").name.replace("\\", "_")
-            label = answer.question.label.replace("/", "_")[:40]
+            folder = f"{number:03d}_{filekinds.safe_component(names[answer.submission_id])}".rstrip("_")
+            # Named after what the content is: a PDF uploaded as 組織図.bat is 組織図.pdf here.
+            kind = filekinds.stored_kind(answer.file.name, answer.file_type)
+            original = filekinds.download_name(answer.file_name or "", kind.extension)
+            label = filekinds.safe_component(answer.question.label, limit=40)
             block = f"_{answer.repeat + 1}" if answer.repeat else ""
             try:
                 with answer.file.open("rb") as handle:

@@ -22,6 +22,7 @@ from audit import services as audit
 from core.dates import format_datetime
 from events.models import Event, ParticipatingOrganization, Registration
 from surveys import anonymity, exports, results, services
+from surveys import files as filekinds
 from surveys.aggregation import aggregate_now
 from surveys.forms import FormSettingsForm, QuestionForm, SectionForm, StarterForm
 from surveys.models import Answer, Form, Question, Respondent, Section, Submission, Summary
@@ -399,10 +400,17 @@ def download_file(request, answer_id: int):
         organization=submission.organization_id,
         details={"form": submission.form.title, "submission": submission.pk},
     )
-    # Served as a download with the type read from its content, never rendered inline.
-    return FileResponse(
-        handle, as_attachment=True, filename=answer.file_name or "file", content_type=answer.file_type
+    # Served as what the content is (type and extension found when it was uploaded), as a
+    # download, never rendered inline; nosniff comes from SECURE_CONTENT_TYPE_NOSNIFF.
+    kind = filekinds.stored_kind(answer.file.name, answer.file_type)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filekinds.download_name(answer.file_name or "", kind.extension),
+        content_type=kind.mime,
     )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # --- building ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from email import policy
 import pytest
 from django.test import override_settings
 
-from accounts.models import Membership, Organization, User
+from accounts.models import Membership, MembershipRequest, Organization, User
 
 
 def _read_only_mail(folder):
@@ -49,7 +49,9 @@ def test_signup_verify_from_mail_file_then_login_in_japanese(
     user = User.objects.get(email="hanako@example.jp")
     assert user.full_name == "草加 花子"
     assert user.full_name_kana == "ソウカ ハナコ"
-    assert Membership.objects.filter(user=user, organization=municipality, role="member").exists()
+    # Naming an organization asks to join it; nothing is granted by signing up.
+    assert not Membership.objects.filter(user=user).exists()
+    assert MembershipRequest.objects.get(user=user).status == MembershipRequest.Status.PENDING
 
     anonymous = client.__class__()
     confirm = anonymous.get(link)
@@ -66,7 +68,7 @@ def test_signup_verify_from_mail_file_then_login_in_japanese(
 
 
 @pytest.mark.django_db
-def test_signup_with_a_new_organization(client):
+def test_signup_with_an_unlisted_organization_creates_none(client):
     response = client.post(
         "/accounts/signup/",
         {
@@ -81,8 +83,14 @@ def test_signup_with_a_new_organization(client):
         },
     )
     assert response.status_code == 302
-    org = Organization.objects.get(name="釧路市 生活福祉事務所")
-    assert org.prefecture == "北海道"
+    # "Not listed" goes to the administrators; sign-up creates no organization.
+    assert not Organization.objects.filter(name="釧路市 生活福祉事務所").exists()
+    request = MembershipRequest.objects.get(user__email="new@example.jp")
+    assert (request.organization, request.requested_name, request.requested_prefecture) == (
+        None,
+        "釧路市 生活福祉事務所",
+        "北海道",
+    )
 
 
 @pytest.mark.django_db

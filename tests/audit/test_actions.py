@@ -86,7 +86,9 @@ def test_cancellation(event, participant, municipality):
 
 def test_registration_by_a_coordinator(coordinator, municipality, participant):
     event = EventFactory(hosts=[municipality])
-    events.bulk_register(event, coordinator=coordinator, organization=municipality, members=[participant])
+    from events.bulk_registration import bulk_register
+
+    bulk_register(event, coordinator=coordinator, organization=municipality, members=[participant])
     entry = only("registration.create_for")
     assert entry.actor == coordinator and entry.target_label == "参加 一郎"
 

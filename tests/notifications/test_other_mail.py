@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.services import invite_member
 from events import services as event_services
 from events.models import Registration
 from notifications import delivery, services
@@ -21,32 +20,34 @@ pytestmark = pytest.mark.django_db
 Kind = Outbox.Kind
 
 
-def test_coordinator_invitation_is_an_outbox_message(
+def test_coordinator_invitation_is_an_outbox_message_written_with_the_person(
     coordinator, municipality, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from config.celery import app
+    from events.bulk_registration import bulk_register
+    from tests.factories import EventFactory
 
-    app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            user, created = invite_member(
-                full_name="新人 太郎",
-                email="shinjin@example.jp",
-                organization=municipality,
-                invited_by=coordinator,
-            )
-    finally:
-        app.conf.task_always_eager = False
-    assert created
+    event = EventFactory(hosts=[municipality])
+    with django_capture_on_commit_callbacks(execute=False):
+        bulk_register(
+            event,
+            coordinator=coordinator,
+            organization=municipality,
+            new_people=[("新人 太郎", "shinjin@example.jp")],
+        )
+    # Written in the person's transaction (no broker needed): the dispatcher sends it.
     row = Outbox.objects.get(kind=Kind.INVITATION)
-    assert row.recipient == user and row.status == Outbox.Status.SENT
+    assert row.recipient.email == "shinjin@example.jp" and row.status == Outbox.Status.QUEUED
+    delivery.send_one(row.pk)
     assert [m.to for m in mailoutbox] == [["shinjin@example.jp"]]
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
-    # A redelivered task does not send a second invitation.
-    from accounts.tasks import send_invitation
-
-    send_invitation(user.pk, coordinator.pk)
-    assert len(mailoutbox) == 1
+    # A second bulk request for the same address is not a second account nor a second invitation.
+    bulk_register(
+        event,
+        coordinator=coordinator,
+        organization=municipality,
+        new_people=[("新人 太郎", "shinjin@example.jp")],
+    )
+    assert Outbox.objects.filter(kind=Kind.INVITATION).count() == 1
 
 
 def test_prework_open_and_reminder_only_to_those_who_have_not_submitted(participant, outsider, municipality):

@@ -210,6 +210,14 @@ def wait_for_http(url: str, proc: subprocess.Popen, log, timeout: float = 60) ->
     raise AssertionError(f"{url} did not answer:\n{log()}")
 
 
+def site_redis_url(test_url: str) -> str:
+    """The test Redis server, another database number: the unit tests leave messages in
+    their queues (published with no worker running), which the site's worker must not get."""
+    parts = urlsplit(test_url)
+    number = int(parts.path.strip("/") or 0)
+    return parts._replace(path=f"/{(number + 8) % 16}").geturl()
+
+
 def production_env(root: Path, database: str) -> dict[str, str]:
     """What an operator's environment file holds (see deploy/tsunagu.env.example)."""
     from django.conf import settings
@@ -222,7 +230,7 @@ def production_env(root: Path, database: str) -> dict[str, str]:
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
             "SITE_URL": "https://localhost",
             "DATABASE_URL": _database_url(database),
-            "REDIS_URL": settings.REDIS_URL or os.environ["REDIS_URL"],
+            "REDIS_URL": site_redis_url(settings.REDIS_URL or os.environ["REDIS_URL"]),
             "EMAIL_URL": f"file://{root / 'mail'}",
             "TSUNAGU_VAR_DIR": str(root / "var"),
             "MEDIA_ROOT": str(root / "media"),

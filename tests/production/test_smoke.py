@@ -18,7 +18,8 @@ import pytest
 
 from tests.production.conftest import Browser
 
-pytestmark = pytest.mark.postgres
+# django_db: the session sets up the test database, whose name the site database borrows.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 

@@ -22,6 +22,7 @@ EVERYONE = frozenset(
         "other_organizer",
         "reviewer",
         "owner",
+        "pending",  # signed up naming 草加市, not approved: an individual participant
     }
 )
 SIGNED_IN = EVERYONE - {"anonymous"}
@@ -128,6 +129,26 @@ RULES: dict[str, Rule] = {
     "account_reset_password_done": Rule(EVERYONE, why=PUBLIC_PAGE),
     "accounts:profile": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
     "accounts:switch_language": Rule(EVERYONE, why=OWN_DATA, self_service=True),
+    # --- memberships: granted by the organization, not claimed ------------------------------
+    "accounts:memberships": Rule(
+        SIGNED_IN, why=OWN_DATA + ": one's memberships, requests, invitations", self_service=True
+    ),
+    "accounts:membership_respond": Rule(
+        frozenset({"pending"}),
+        params={"pk": "membership_request", "answer": "=withdraw"},
+        why="answers one's own request or invitation",
+        self_service=True,
+    ),
+    "accounts:membership_requests": Rule(
+        frozenset({"owner", "other_organizer", "other_coordinator"}),
+        why="each organizer's and coordinator's own organizations' requests (the others' are not listed)",
+    ),
+    "accounts:membership_request_approve": Rule(OWNER, params={"pk": "membership_request"}),
+    "accounts:membership_request_decline": Rule(OWNER, params={"pk": "membership_request"}),
+    "accounts:membership_request_organization": Rule(
+        OWNER, params={"pk": "membership_request"}, why="not-listed requests: administrators only"
+    ),
+    "accounts:organization_domains": Rule(OWNER, why="the organization's organizers and coordinators"),
     # --- events: participants ----------------------------------------------------------------
     "events:list": Rule(EVERYONE, why=PUBLIC_PAGE),
     "events:detail": Rule(EVERYONE, why=PUBLIC_PAGE + " (join URL only for registrants: see the leak test)"),
@@ -197,6 +218,16 @@ RULES: dict[str, Rule] = {
         why="recomputing is a write: not the reviewer's; never for anonymous forms (refused for all)",
     ),
     "surveys:compare": Rule(OWNER_AND_REVIEWER, params={"pk": "questionnaire", "event_id": "held"}),
+    # --- group work ---------------------------------------------------------------------------
+    "groupwork:manage": Rule(OWNER_AND_REVIEWER, why="the reviewer reads (no forms shown)"),
+    "groupwork:generate": Rule(OWNER),
+    "groupwork:profiles": Rule(OWNER),
+    "groupwork:add_rule": Rule(OWNER),
+    "groupwork:remove_rule": Rule(OWNER, params={"rule_id": "pair_rule"}),
+    "groupwork:move": Rule(OWNER),
+    "groupwork:lock": Rule(OWNER),
+    "groupwork:zoom_csv": Rule(OWNER_AND_REVIEWER, why="as the registrations export"),
+    "groupwork:print": Rule(OWNER_AND_REVIEWER, why="as the reception roster"),
     # --- notifications --------------------------------------------------------------------------
     "notifications:event_messages": Rule(OWNER),
     "notifications:announce": Rule(OWNER),

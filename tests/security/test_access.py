@@ -31,6 +31,10 @@ OWNER_CHANGES = {
     "events:roster_mark",
     "surveys:settings",
     "reports:engagement_edit",
+    "groupwork:generate",
+    "groupwork:lock",
+    "accounts:membership_request_approve",
+    "accounts:membership_request_decline",
 }
 
 

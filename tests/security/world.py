@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import MembershipRequest
 from core.dates import fiscal_year
 from events import services as event_services
 from events.models import Event, Registration
@@ -40,6 +41,7 @@ PERSONAS = (
     "other_coordinator",
     "other_organizer",
     "reviewer",
+    "pending",
 )
 OWNER = "owner"
 
@@ -95,6 +97,7 @@ def build(
         "other_coordinator": other_coordinator,
         "other_organizer": other_organizer,
         "reviewer": reviewer,
+        "pending": _pending_member(municipality),
     }
     world = World(municipality, series, event, draft, held, registration, held_registration, waiting, people)
     world.objects.update(
@@ -106,9 +109,43 @@ def build(
     probe.parent.mkdir(parents=True, exist_ok=True)
     probe.write_text("probe for tests/security", encoding="utf-8")
     world.objects["media_probe"] = MEDIA_PROBE
+    world.objects["membership_request"] = (
+        MembershipRequest.objects.filter(user=people["pending"]).values_list("pk", flat=True).get()
+    )
     _add_notifications(world)
     _add_surveys(world)
+    _add_groupwork(world)
     return world
+
+
+def _add_groupwork(world: World) -> None:
+    """Locked groups for the event: the participant and a colleague kept together."""
+    try:
+        from groupwork import services
+    except ImportError:
+        return
+    owner = world.people["owner"]
+    colleague = RegistrationFactory(event=world.event, user=UserFactory(), organization=world.organization)
+    services.generate(world.event, by=owner, data={"group_size": 2, "seed": 7})
+    rule = services.add_pair(
+        world.event,
+        by=owner,
+        first_id=world.people["participant"].pk,
+        second_id=colleague.user_id,
+        kind="together",
+    )
+    services.set_locked(world.event, by=owner, locked=True)
+    world.objects["pair_rule"] = rule.pk
+
+
+def _pending_member(municipality):
+    """Signed up naming 草加市 and confirmed the address; not (yet) approved."""
+    from accounts import membership
+    from tests.factories import verified
+
+    user = verified(UserFactory(full_name="申請中 三郎", email="pending@example.net"))
+    membership.request_membership(user=user, organization=municipality)
+    return user
 
 
 def _add_notifications(world: World) -> None:
@@ -202,7 +239,16 @@ def table_fingerprint() -> dict[str, tuple[int, str]]:
 
     tables = [
         m._meta.db_table
-        for label in ("accounts", "events", "surveys", "notifications", "reports", "account", "auth")
+        for label in (
+            "accounts",
+            "events",
+            "surveys",
+            "groupwork",
+            "notifications",
+            "reports",
+            "account",
+            "auth",
+        )
         if label in {a.label for a in apps.get_app_configs()}
         for m in apps.get_app_config(label).get_models()
         if not m._meta.proxy

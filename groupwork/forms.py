@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from groupwork.models import GroupPlan, PairRule
+
+
+class GroupSettingsForm(forms.Form):
+    MODE_CHOICES = (("size", _("People per group")), ("count", _("Number of groups")))
+
+    mode = forms.ChoiceField(
+        label=_("Form the groups by"), choices=MODE_CHOICES, widget=forms.RadioSelect, initial="size"
+    )
+    number = forms.IntegerField(
+        label=_("People per group, or number of groups"),
+        min_value=1,
+        max_value=500,
+        error_messages={"min_value": _("Give 1 or more.")},
+    )
+    max_per_organization = forms.IntegerField(
+        label=_("At most this many from one organization per group"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("Empty: no limit. Departments count as their municipality."),
+        error_messages={"min_value": _("Give 1 or more, or leave it empty.")},
+    )
+    spread_kinds = forms.BooleanField(
+        label=_("Spread kinds of organization (市役所, 社協, 医療, NPO …)"), required=False, initial=True
+    )
+    spread_roles = forms.BooleanField(label=_("Spread job roles"), required=False, initial=True)
+    facilitators = forms.BooleanField(
+        label=_("One facilitator per group (from the people marked as facilitators)"), required=False
+    )
+    seed = forms.IntegerField(
+        label=_("Seed"),
+        min_value=1,
+        max_value=10**9,
+        required=False,
+        help_text=_("The same seed and the same people give the same groups. Empty: a new one."),
+    )
+    reshuffle = forms.BooleanField(
+        label=_("Also move the people already in a group (form everyone's groups again)"), required=False
+    )
+
+    @classmethod
+    def for_plan(cls, plan: GroupPlan | None, data=None) -> GroupSettingsForm:
+        initial = {}
+        if plan is not None and (plan.group_size or plan.group_count):
+            initial = {
+                "mode": "count" if plan.group_count else "size",
+                "number": plan.group_count or plan.group_size,
+                "max_per_organization": plan.max_per_organization,
+                "spread_kinds": plan.spread_kinds,
+                "spread_roles": plan.spread_roles,
+                "facilitators": plan.facilitators,
+                "seed": plan.seed,
+            }
+        else:
+            initial = {"mode": "size", "number": 5, "max_per_organization": 1}
+        return cls(data=data, initial=initial)
+
+    def settings(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "group_size": data["number"] if data["mode"] == "size" else None,
+            "group_count": data["number"] if data["mode"] == "count" else None,
+            "max_per_organization": data.get("max_per_organization"),
+            "spread_kinds": data.get("spread_kinds"),
+            "spread_roles": data.get("spread_roles"),
+            "facilitators": data.get("facilitators"),
+            "seed": data.get("seed"),
+        }
+
+
+class PairRuleForm(forms.Form):
+    first = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    second = forms.TypedChoiceField(label=_("and"), coerce=int)
+    kind = forms.ChoiceField(label=_("Rule"), choices=PairRule.Kind.choices, widget=forms.RadioSelect)
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")] + [(row.user_id, f"{row.name}（{row.organization or '—'}）") for row in people]
+        self.fields["first"].choices = choices
+        self.fields["second"].choices = choices
+        self.fields["first"].widget.attrs["autocomplete"] = "off"
+        self.fields["second"].widget.attrs["autocomplete"] = "off"
+        self.initial.setdefault("kind", PairRule.Kind.TOGETHER)
