@@ -48,6 +48,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's host names when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+# Proxies in front of gunicorn that append to X-Forwarded-For (1 behind the documented
+# nginx). The client address for rate limits and the audit trail (core/http.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # The public base URL, used in mail and calendar invites where no request exists.
 SITE_URL = env.url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
@@ -71,6 +75,7 @@ INSTALLED_APPS = [
     "groupwork",
     "notifications",
     "reports",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -328,6 +333,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
 }
+
+# The public certificate verification page (records.views_public): numbers and holders'
+# names must not be found by trying. Per client address per minute, and name checks per
+# certificate per 10 minutes.
+RECORDS_VERIFY_PER_MINUTE = env.int("RECORDS_VERIFY_PER_MINUTE", 30, minimum=1)
+RECORDS_NAME_CHECKS_PER_CERTIFICATE = env.int("RECORDS_NAME_CHECKS_PER_CERTIFICATE", 5, minimum=1)
 
 # Pre-work sheets and questionnaires (surveys app).
 # The one upload limit (core/uploads.py): a file may be UPLOAD_MAX_MB, a request one MB

@@ -29,6 +29,8 @@ urlpatterns = [
     path("forms/", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("records/", include("records.urls")),
+    path("c/", include("records.urls_verify")),
     path("admin/", admin.site.urls),
 ]
 

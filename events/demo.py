@@ -353,6 +353,17 @@ def load(stdout=None) -> dict:
     ]
     _registrations(s1, soka_crowd + crowd, 42)
     _registrations(s2, soka_crowd + crowd, 46)
+    # The demo participant login took both sessions (their 修了証 is on "My events").
+    for session in (s1, s2):
+        if not session.registrations.filter(user=participant).exists():
+            Registration.objects.create(
+                event=session,
+                user=participant,
+                status=Registration.Status.CONFIRMED,
+                organization=participant.memberships.first().organization,
+                created_at=session.starts_at - timedelta(days=10),
+                confirmed_at=session.starts_at - timedelta(days=10),
+            )
 
     # --- 自治体間意見交換会 (sponsor) -----------------------------------------------------
     ex_series, _ = EventSeries.objects.get_or_create(

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from accounts.models import Organization
 from events.models import Event, Registration
 from groupwork.generator import Person
@@ -265,3 +267,15 @@ def same_group_user_ids(event: Event, user) -> set[int]:
         .exclude(user=user)
         .values_list("user_id", flat=True)
     )
+
+
+def mail_text(group: MyGroup | None) -> str:
+    """The group block of the reminder mail, in the active language (plain text)."""
+    if group is None:
+        return ""
+    lines = [_("Your group: %(label)s") % {"label": group.label}]
+    if group.facilitator:
+        lines.append(_("Facilitator: %(name)s") % {"name": group.facilitator})
+    for name, organization in group.members:
+        lines.append(f"・{name}（{organization}）" if organization else f"・{name}")
+    return "\n".join(lines)

@@ -41,6 +41,8 @@ class Outbox(models.Model):
         QUESTIONNAIRE_INVITATION = "questionnaire_invitation", _("Questionnaire invitation")
         QUESTIONNAIRE_REMINDER = "questionnaire_reminder", _("Questionnaire reminder")
         INVITATION = "invitation", _("Account invitation")
+        CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
+        CASEBOOK_READY = "casebook_ready", _("Casebook ready")
         MEMBERSHIP_APPROVED = "membership_approved", _("Membership approved")
         MEMBERSHIP_DECLINED = "membership_declined", _("Membership declined")
         MEMBERSHIP_INVITATION = "membership_invitation", _("Invitation to join an organization")

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -26,6 +26,7 @@ from audit import services as audit
 from core.errors import UserError
 from core.tasks import enqueue_after_commit
 from events.models import Event, Registration
+from groupwork import selectors as groupwork
 from notifications import ical
 from notifications.business_days import business_days_before
 from notifications.mail import render, unsubscribe_url
@@ -214,18 +215,34 @@ def render_at_send() -> bool:
 
 _NAME_SLOT = "@@tsunagu-name@@"
 _UNSUBSCRIBE_SLOT = "@@tsunagu-unsubscribe@@"
+# The person's breakout group (names and organizations of their group only), once locked.
+_GROUP_SLOT = "@@tsunagu-group@@"
 
 
-def _personalise(rendered: dict, user: User) -> dict:
+def _group_block(groups: dict, user: User) -> str:
+    """The person's group block in their own language ("" when they have no locked group)."""
+    group = groups.get(user.pk)
+    if group is None:
+        return ""
+    with translation.override(user.preferred_language or "ja"):
+        return groupwork.mail_text(group)
+
+
+def _personalise(rendered: dict, user: User, *, group: str = "") -> dict:
     from django.utils.html import escape
 
     name = user.full_name or user.email
     link = unsubscribe_url(user.pk)
     result = dict(rendered)
-    result["body_text"] = rendered["body_text"].replace(_NAME_SLOT, name).replace(_UNSUBSCRIBE_SLOT, link)
-    result["body_html"] = (
-        rendered["body_html"].replace(_NAME_SLOT, escape(name)).replace(_UNSUBSCRIBE_SLOT, escape(link))
-    )
+    text = rendered["body_text"].replace(_NAME_SLOT, name).replace(_UNSUBSCRIBE_SLOT, link)
+    html = rendered["body_html"].replace(_NAME_SLOT, escape(name)).replace(_UNSUBSCRIBE_SLOT, escape(link))
+    if group:
+        text = text.replace(_GROUP_SLOT, group)
+        html = html.replace(_GROUP_SLOT, "<br>".join(escape(line) for line in group.splitlines()))
+    else:
+        text = text.replace(_GROUP_SLOT + "\n", "").replace(_GROUP_SLOT, "")
+        html = html.replace(_GROUP_SLOT, "")
+    result["body_text"], result["body_html"] = text, html
     result["subject"] = rendered["subject"].replace(_NAME_SLOT, name)
     return result
 
@@ -261,6 +278,7 @@ def render_deferred(rows: list[Outbox]) -> tuple[list[Outbox], list[int], list[i
     # A reminder differs between recipients only in the name and the opt-out link: it is
     # rendered once per event and language, and those two are filled in per person.
     shared: dict[tuple[int, str], dict] = {}
+    groups_of: dict[int, dict] = {}  # event id → user id → their group (one query set per event)
     for row in rows:
         registration = registrations.get(row.render_args.get("registration"))
         if registration is None:
@@ -284,10 +302,13 @@ def render_deferred(rows: list[Outbox]) -> tuple[list[Outbox], list[int], list[i
                         program=program,
                         name=_NAME_SLOT,
                         unsubscribe_url=_UNSUBSCRIBE_SLOT,
+                        group_block=_GROUP_SLOT,
                     ),
                 )
                 shared[key] = _render_row(spec, now)
-            rendered = _personalise(shared[key], user)
+            if event.pk not in groups_of:
+                groups_of[event.pk] = groupwork.groups_by_user(event.pk)
+            rendered = _personalise(shared[key], user, group=_group_block(groups_of[event.pk], user))
         else:
             spec = _registration_spec(registration, row.kind, program=program, defer=False)
             rendered = _render_row(spec, now)
@@ -555,6 +576,7 @@ def reminder_specs(
     now: datetime,
     skip_keys: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> Iterable[Spec]:
+    groups = {} if render_at_send() else groupwork.groups_by_user(event.pk)
     for registration in registrations:
         user = registration.user
         if registration.status != RegStatus.CONFIRMED or not user.receive_reminders:
@@ -575,7 +597,13 @@ def reminder_specs(
                 deferred={"registration": registration.pk},
                 context={}
                 if render_at_send()
-                else _context(event, include_join=True, program=program, registration=registration),
+                else _context(
+                    event,
+                    include_join=True,
+                    program=program,
+                    registration=registration,
+                    group_block=_group_block(groups, user),
+                ),
             )
 
 

@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"groupwork"},
     {"notifications"},
     {"reports"},
+    {"records"},
     {"demo"},
 ]
 COMPOSITION_ROOT = {"config.urls", "config.wsgi", "config.asgi"}

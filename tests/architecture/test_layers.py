@@ -1,7 +1,7 @@
 """The layers point one way, no import cycles, no function-local import without a reason.
 
 config/core (and audit) → accounts → events → attendance → surveys → groupwork → notifications →
-reports → demo. A lower layer announces what happened through signals or
+reports → records → demo. A lower layer announces what happened through signals or
 events/domain.py; it never imports a higher one. See CONTRIBUTING.md.
 """
 
@@ -16,6 +16,7 @@ from tests.architecture import imports as graph
 ALLOWED_UPWARD = {
     "accounts.views -> events.selectors",
     "events.attendance -> reports.models",
+    "events.management.commands.load_demo -> records.demo",
     "events.management.commands.load_demo -> reports.demo",
     "events.management.commands.load_demo -> surveys.demo",
     "events.views_attendance -> reports.models",

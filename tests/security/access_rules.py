@@ -257,6 +257,33 @@ RULES: dict[str, Rule] = {
     "reports:municipality": Rule(OWNER_AND_REVIEWER),
     "reports:engagement_edit": Rule(OWNER),
     "reports:event": Rule(OWNER_AND_REVIEWER),
+    # --- records: completion, certificates, learning records ------------------------------------
+    "records:completion": Rule(
+        OWNER_AND_REVIEWER,
+        params={"scope": "=series", "pk": "series"},
+        why="reads like the attendance roster: the hosts and the sponsor",
+    ),
+    "records:rule": Rule(OWNER, params={"scope": "=series", "pk": "series"}),
+    "records:issue_all": Rule(OWNER, params={"scope": "=series", "pk": "series"}),
+    "records:issue_one": Rule(
+        OWNER, params={"scope": "=series", "pk": "series", "user_id": "participant_user"}
+    ),
+    "records:revoke": Rule(OWNER, params={"number": "certificate"}),
+    "records:reissue": Rule(OWNER, params={"number": "certificate"}),
+    "records:certificate_pdf": Rule(
+        frozenset({"owner", "participant"}),
+        params={"number": "certificate"},
+        why="the holder and the organizers who issued it; anyone else gets 404, as for a number that does not exist",
+    ),
+    "records:mine": Rule(SIGNED_IN, why=OWN_DATA),
+    "records:staff": Rule(COORDINATORS, why="each coordinator's own approved members"),
+    "records:staff_export": Rule(COORDINATORS, why="each coordinator's own approved members"),
+    "verify:lookup": Rule(EVERYONE, why="public: a form that leads to one number's page"),
+    "verify:certificate": Rule(
+        EVERYONE,
+        params={"number": "certificate"},
+        why="public verification of one number (valid/revoked/unknown); the holder's name is only checked, never shown",
+    ),
     # --- Django admin: staff only (no persona here is staff) ------------------------------------
     "admin:*": Rule(NOBODY, why="staff only"),
     "admin:login": Rule(EVERYONE, why="the admin's sign-in page", self_service=True),

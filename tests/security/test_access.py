@@ -31,6 +31,7 @@ OWNER_CHANGES = {
     "events:roster_mark",
     "surveys:settings",
     "reports:engagement_edit",
+    "records:rule",
     "groupwork:generate",
     "groupwork:lock",
     "accounts:membership_request_approve",

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts import demo_mfa
 from accounts.models import User
 from events import demo
+from records import demo as records_demo
 from reports import demo as reports_demo
 from surveys import demo as surveys_demo
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         demo.load(self.stdout)
         surveys_demo.load(self.stdout)
         reports_demo.load(self.stdout)
+        # Certificates need the attendance the reports demo records.
+        records_demo.load(self.stdout)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password: {settings.TSUNAGU_DEMO_PASSWORD}):")
         for email, name, _kana, _org, role in demo.DEMO_LOGINS:
