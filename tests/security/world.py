@@ -157,7 +157,8 @@ def _add_notifications(world: World) -> None:
         return
     from notifications.services import renew_calendar_token
 
-    world.objects["unsubscribe_token"] = unsubscribe_token(world.people["participant"].pk)
+    participant = world.people["participant"]
+    world.objects["unsubscribe_token"] = unsubscribe_token(participant.pk, participant.unsubscribe_key)
     world.objects["calendar_token"] = renew_calendar_token(world.people["participant"])
     message = Outbox.objects.filter(recipient=world.people["participant"]).order_by("pk").first()
     if message is not None:
