@@ -15,6 +15,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from events.models import Event, Registration
+from groupwork import materials
+from notifications import ical
 from notifications.models import Outbox
 
 Kind = Outbox.Kind
@@ -106,6 +108,12 @@ def _specs(kind: str, form, event: Event, registrations, *, link) -> list:
     from notifications.services import Spec, _context
 
     program = list(event.program_items.all())
+    materials_url = ""
+    if kind in (Kind.QUESTIONNAIRE_INVITATION, Kind.QUESTIONNAIRE_REMINDER) and materials.has_materials(
+        event
+    ):
+        # After the event the page lists the slides and handouts this person may download.
+        materials_url = f"{ical.event_url(event)}#materials"
     return [
         Spec(
             recipient=r.user,
@@ -121,6 +129,7 @@ def _specs(kind: str, form, event: Event, registrations, *, link) -> list:
                 # Lazy: evaluated while rendering, so a broken link fails that row only.
                 form_url=lambda r=r: link(r),
                 due=form.closes_for(event),
+                materials_url=materials_url,
             ),
         )
         for r in registrations
