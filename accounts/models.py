@@ -41,6 +41,10 @@ def _calendar_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _link_key() -> str:
+    return secrets.token_urlsafe(9)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     class Language(models.TextChoices):
         JA = "ja", "日本語"
@@ -57,6 +61,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     receive_reminders = models.BooleanField(_("receive reminders and announcements"), default=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=_calendar_token, editable=False)
+    # Part of every unsubscribe link mailed to the person: a new key (from the profile)
+    # makes all earlier links stop at once. Empty until the first renewal, which is what
+    # links from before keys existed carry, so those keep working until then.
+    unsubscribe_key = models.CharField(max_length=16, blank=True, default="", editable=False)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -20,7 +20,7 @@ from accounts.models import Organization, User
 from accounts.services import primary_organization_id
 from audit import services as audit
 from core.errors import UserError
-from events import domain
+from events import domain, eligibility
 from events import hosts as host_rules
 from events.models import Event, ParticipatingOrganization, ProgramItem, Registration, TransitionError
 
@@ -102,11 +102,15 @@ def register(
             state = locked.registration_window_state(now)
             if state != "open":
                 raise RegistrationError(_WINDOW_MESSAGES[state](locked))
+            if not eligibility.is_eligible(locked, user):
+                raise RegistrationError(eligibility.refusal(locked))
             if locked.requires_approval:
                 status = Status.REQUESTED
-            elif _has_seat(locked):
+            elif _has_seat(locked) and eligibility.quota_room(locked, organization_id):
                 status = Status.CONFIRMED
             else:
+                # Full, or this organization's seats are taken: the waitlist, where each
+                # organization keeps its own order (see _promote_waitlisted).
                 status = Status.WAITLISTED
             registration = Registration.objects.create(
                 event=locked,
@@ -143,10 +147,17 @@ def _promote_waitlisted(event: Event) -> list[Registration]:
     """Fill free seats from the waitlist in arrival order (caller holds the event lock)."""
     promoted = []
     while _has_seat(event):
-        nxt = (
-            Registration.objects.filter(event=event, status=Status.WAITLISTED)
-            .order_by("created_at", "id")
-            .first()
+        # The first in arrival order whose organization is still under its quota: an
+        # organization at its quota keeps its place in its own queue.
+        nxt = next(
+            (
+                r
+                for r in Registration.objects.filter(event=event, status=Status.WAITLISTED).order_by(
+                    "created_at", "id"
+                )
+                if eligibility.quota_room(event, r.organization_id)
+            ),
+            None,
         )
         if nxt is None:
             break
@@ -205,6 +216,8 @@ def _organizer_move(
             return registration
         if target == Status.CONFIRMED and not _has_seat(event):
             raise RegistrationError(when_full)
+        if target == Status.CONFIRMED and not eligibility.quota_room(event, registration.organization_id):
+            raise RegistrationError(eligibility.quota_refusal(event, registration.organization_id))
         before = registration.status
         registration.move_to(target)
         registration.save(update_fields=_SAVED_FIELDS[target])
@@ -417,6 +430,8 @@ def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at
             online_passcode=event.online_passcode,
             capacity=event.capacity,
             requires_approval=event.requires_approval,
+            eligibility=event.eligibility,
+            quota_per_organization=event.quota_per_organization,
             registration_opens_at=event.registration_opens_at + shift
             if event.registration_opens_at
             else None,
@@ -437,6 +452,9 @@ def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at
                 order=item.order,
             )
             new.speakers.set(item.speakers.all())
+        for invitee in event.invitees.all():
+            invitee.pk, invitee.event = None, copy
+            invitee.save()
         for po in event.participating_organizations.all():
             ParticipatingOrganization.objects.create(
                 event=copy, organization=po.organization, departments=po.departments, order=po.order

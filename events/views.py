@@ -20,7 +20,7 @@ from accounts.models import Organization
 from audit import services as audit
 from core.dates import format_datetime
 from core.exports import csv_response, xlsx_response
-from events import bulk_registration, selectors, services
+from events import bulk_registration, eligibility, selectors, services
 from events import hosts as host_rules
 from events.forms import (
     BulkRegisterForm,
@@ -115,6 +115,9 @@ def event_detail(request, pk):
             .first()
         )
     can_manage = user.is_authenticated and services.can_manage_event(user, event)
+    not_eligible = ""
+    if user.is_authenticated and registration is None and not eligibility.is_eligible(event, user):
+        not_eligible = eligibility.refusal(event)
     show_join = can_manage or (
         registration is not None and registration.status == Registration.Status.CONFIRMED
     )
@@ -131,6 +134,8 @@ def event_detail(request, pk):
             event.registration_closes_at and event.registration_closes_at <= timezone.now()
         ),
         "program": list(event.program_items.all()),
+        "who_for": eligibility.describe(event),
+        "not_eligible": not_eligible,
     }
     return render(request, "events/detail.html", context)
 
@@ -233,9 +238,21 @@ def series_edit(request, pk=None):
     return render(request, "events/manage/series_form.html", {"form": form, "series": series})
 
 
+_NOT_EVENT_FIELDS = ("hosts", "speakers", "invited_organizations", "invited_emails")
+
+
 def _event_data(form: EventForm) -> dict:
-    data = {k: v for k, v in form.cleaned_data.items() if k not in ("hosts", "speakers")}
+    data = {k: v for k, v in form.cleaned_data.items() if k not in _NOT_EVENT_FIELDS}
     return data
+
+
+def _save_invitees(form: EventForm, event: Event, user) -> None:
+    eligibility.set_invitees(
+        event,
+        by=user,
+        organizations=form.cleaned_data.get("invited_organizations") or (),
+        emails=form.cleaned_data.get("invited_emails") or (),
+    )
 
 
 @login_required
@@ -263,6 +280,7 @@ def event_create(request):
             hosts=form.cleaned_data["hosts"],
             speakers=form.cleaned_data.get("speakers") or (),
         )
+        _save_invitees(form, event, request.user)
         messages.success(request, _("The event was created as a draft. Add its program, then publish it."))
         return redirect("events:program", pk=event.pk)
     return render(request, "events/manage/event_form.html", {"form": form, "event": None})
@@ -283,6 +301,7 @@ def event_edit(request, event):
             hosts=form.cleaned_data["hosts"],
             speakers=form.cleaned_data.get("speakers"),
         )
+        _save_invitees(form, fresh, request.user)
         if any(f in Event.REVISION_FIELDS for f in changes) and fresh.status == Event.Status.PUBLISHED:
             messages.success(request, _("Saved. Registrants will receive the updated invitation."))
         else:

@@ -77,7 +77,7 @@ def _render_row(spec: Spec, now: datetime) -> dict:
         **spec.context,
     }
     if spec.kind in Outbox.OPTIONAL_KINDS and "unsubscribe_url" not in spec.context:
-        context["unsubscribe_url"] = unsubscribe_url(spec.recipient.pk)
+        context["unsubscribe_url"] = unsubscribe_url(spec.recipient)
     row = {
         "recipient_id": spec.recipient.pk,
         "to_email": "",
@@ -232,7 +232,7 @@ def _personalise(rendered: dict, user: User, *, group: str = "") -> dict:
     from django.utils.html import escape
 
     name = user.full_name or user.email
-    link = unsubscribe_url(user.pk)
+    link = unsubscribe_url(user)
     result = dict(rendered)
     text = rendered["body_text"].replace(_NAME_SLOT, name).replace(_UNSUBSCRIBE_SLOT, link)
     html = rendered["body_html"].replace(_NAME_SLOT, escape(name)).replace(_UNSUBSCRIBE_SLOT, escape(link))
@@ -790,7 +790,7 @@ def render_announcement_preview(event: Event, *, subject: str, body: str, recipi
             "name": recipient.full_name or recipient.email,
             "announcement_subject": subject,
             "announcement_body": body,
-            "unsubscribe_url": unsubscribe_url(recipient.pk),
+            "unsubscribe_url": unsubscribe_url(recipient),
         },
         language=recipient.preferred_language or "ja",
     )
@@ -862,6 +862,14 @@ def unsubscribe(user: User) -> User:
         user.receive_reminders = False
         user.save(update_fields=["receive_reminders"])
     return user
+
+
+def renew_unsubscribe_links(user: User) -> None:
+    """A new key for the person's unsubscribe links; every link mailed before stops at once."""
+    from accounts.models import _link_key  # the key's format belongs to the User model
+
+    user.unsubscribe_key = _link_key()
+    user.save(update_fields=["unsubscribe_key"])
 
 
 def renew_calendar_token(user: User) -> str:

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -246,6 +247,20 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+def renew_unsubscribe_links(request: HttpRequest) -> HttpResponse:
+    services.renew_unsubscribe_links(request.user)
+    messages.success(
+        request,
+        _(
+            "The unsubscribe links in the mail you received before no longer work. Mail from now on "
+            "carries new ones."
+        ),
+    )
+    return redirect("accounts:profile")
+
+
+@require_POST
+@login_required
 def renew_calendar_token(request: HttpRequest) -> HttpResponse:
     services.renew_calendar_token(request.user)
     messages.success(
@@ -262,8 +277,10 @@ def renew_calendar_token(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt  # RFC 8058 one-click: mail clients POST without a session; the signed token is the proof
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    user_id = read_unsubscribe_token(token)
-    user = User.objects.filter(pk=user_id).first() if user_id else None
+    found = read_unsubscribe_token(token)
+    user = User.objects.filter(pk=found[0]).first() if found else None
+    if user is not None and not constant_time_compare(found[1], user.unsubscribe_key):
+        user = None  # a link from before the person renewed their links
     if user is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=404)
     if request.method == "POST":

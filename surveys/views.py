@@ -21,7 +21,7 @@ from accounts.models import Organization
 from audit import services as audit
 from core.dates import format_datetime
 from events.models import Event, ParticipatingOrganization, Registration
-from surveys import anonymity, exports, results, services
+from surveys import anonymity, exports, links, results, services
 from surveys import files as filekinds
 from surveys.aggregation import aggregate_now
 from surveys.forms import FormSettingsForm, QuestionForm, SectionForm, StarterForm
@@ -234,10 +234,11 @@ def _fill(request, form: Form, event: Event, who: services.Respondent_, post_url
     for notice in outcome.notices:
         messages.warning(request, notice)
     if outcome.submitted:
-        if form.anonymous:
+        if form.anonymous or who.via_token:
+            # A mailed link ends with the answers it sent (services.read_token): no redirect back to it.
             return render(request, "surveys/thanks.html", {"form": form, "event": event, "already": False})
         messages.success(request, _("Thank you. Your answers have been submitted."))
-        return redirect(post_url if who.via_token else form.url_for("sent", event))
+        return redirect(form.url_for("sent", event))
     if outcome.errors and action == "submit":
         if outcome.saved:
             messages.warning(
@@ -281,8 +282,21 @@ def fill(request, pk: int, event_id: int):
 
 def answer_token(request, token: str):
     """The questionnaire link in mail: no login needed; the signed token names the registration."""
+    if request.method == "POST" and request.POST.get("action") == "new_link":
+        try:
+            links.request_new_link(token)
+        except SurveyError as error:
+            return _refusal(request, str(error), status=400)
+        return render(request, "surveys/link_sent.html", status=200)
     try:
         form, event, registration = services.read_token(token)
+    except services.LinkUsed as error:
+        return render(
+            request,
+            "surveys/refused.html",
+            {"message": str(error), "renewable": error.renewable, "token": token},
+            status=410,
+        )
     except SurveyError as error:
         return _refusal(request, str(error), status=400)
     who = services.respondent_from_registration(form, registration)

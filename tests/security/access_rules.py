@@ -228,6 +228,7 @@ RULES: dict[str, Rule] = {
     ),
     "notifications:calendar": Rule(SIGNED_IN, why=OWN_DATA),
     "notifications:renew_calendar_token": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "notifications:renew_unsubscribe_links": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
     "notifications:personal_feed": Rule(EVERYONE, params={"token": "calendar_token"}, why=CAPABILITY),
     "notifications:series_feed": Rule(EVERYONE, params={"pk": "series"}, why=PUBLIC_PAGE),
     "notifications:organization_feed": Rule(EVERYONE, params={"pk": "organization"}, why=PUBLIC_PAGE),
