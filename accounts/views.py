@@ -9,11 +9,6 @@ from django.views.i18n import set_language
 
 from accounts import services
 from accounts.forms import ProfileForm
-from events.selectors import upcoming_events
-
-
-def home(request):
-    return render(request, "home.html", {"upcoming": upcoming_events(limit=6)})
 
 
 @login_required

@@ -70,11 +70,13 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "events",
+    "attendance",
     "surveys",
     "groupwork",
     "notifications",
     "reports",
     "records",
+    "demo",
 ]
 
 MIDDLEWARE = [

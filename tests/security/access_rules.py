@@ -139,8 +139,10 @@ RULES: dict[str, Rule] = {
     "events:register": Rule(SIGNED_IN, why="anyone signed in registers themselves", self_service=True),
     "events:cancel_own": Rule(SIGNED_IN, why="cancels only one's own registration", self_service=True),
     "events:mine": Rule(SIGNED_IN, why=OWN_DATA),
-    "events:attendance_code": Rule(SIGNED_IN, why="records one's own attendance", self_service=True),
-    "events:checkin": Rule(SIGNED_IN, why=CAPABILITY + "; records one's own attendance", self_service=True),
+    "attendance:attendance_code": Rule(SIGNED_IN, why="records one's own attendance", self_service=True),
+    "attendance:checkin": Rule(
+        SIGNED_IN, why=CAPABILITY + "; records one's own attendance", self_service=True
+    ),
     # --- events: organizers --------------------------------------------------------------------
     "events:manage": Rule(ORGANIZERS, why="each organizer's own list"),
     "events:series_create": Rule(ORGANIZERS, why="a new series for one's own organization"),
@@ -155,12 +157,12 @@ RULES: dict[str, Rule] = {
     "events:registrations": Rule(OWNER_AND_REVIEWER),
     "events:registration_action": Rule(OWNER),
     "events:export_registrations": Rule(OWNER_AND_REVIEWER),
-    "events:roster": Rule(OWNER_AND_REVIEWER),
-    "events:roster_mark": Rule(OWNER, post={"row": "{registration}:attended"}),
-    "events:checkin_qr": Rule(OWNER),
-    "events:zoom_import": Rule(OWNER),
-    "events:zoom_review": Rule(OWNER),
-    "events:reception_roster": Rule(OWNER_AND_REVIEWER),
+    "attendance:roster": Rule(OWNER_AND_REVIEWER),
+    "attendance:roster_mark": Rule(OWNER, post={"row": "{registration}:attended"}),
+    "attendance:checkin_qr": Rule(OWNER),
+    "attendance:zoom_import": Rule(OWNER),
+    "attendance:zoom_review": Rule(OWNER),
+    "attendance:reception_roster": Rule(OWNER_AND_REVIEWER),
     # --- events: coordinators register their own staff for any public event --------------------
     "events:coordinate": Rule(COORDINATORS, why="each coordinator's own organization"),
     "events:bulk_register": Rule(COORDINATORS, why="registers the coordinator's own staff only"),

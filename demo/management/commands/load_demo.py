@@ -1,10 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from events import demo
-from records import demo as records_demo
-from reports import demo as reports_demo
-from surveys import demo as surveys_demo
+from demo import loader
 
 
 class Command(BaseCommand):
@@ -18,13 +15,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo data holds known passwords: run it with DEBUG on (make run), or --force."
             )
-        # Events first: pre-work, questionnaires, attendance and engagements hang on them.
-        demo.load(self.stdout)
-        surveys_demo.load(self.stdout)
-        reports_demo.load(self.stdout)
-        # Certificates need the attendance the reports demo records.
-        records_demo.load(self.stdout)
+        loader.load(self.stdout)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password: {settings.TSUNAGU_DEMO_PASSWORD}):")
-        for email, name, _kana, _org, role in demo.DEMO_LOGINS:
+        for email, name, _kana, _org, role in loader.DEMO_LOGINS:
             self.stdout.write(f"  {email:34} {role:12} {name}")
