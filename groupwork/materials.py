@@ -30,7 +30,7 @@ from accounts import permissions
 from audit import services as audit
 from core.errors import UserError
 from events.models import Event, ProgramItem, Registration, Speaker
-from events.services import can_manage_event
+from events.permissions import can_manage_event
 from groupwork.models import Material
 from surveys import files as filekinds
 
