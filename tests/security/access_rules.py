@@ -31,6 +31,8 @@ OWNER_AND_REVIEWER = frozenset({"owner", "reviewer"})
 ORGANIZERS = frozenset({"owner", "other_organizer"})  # their own lists and "new" forms
 COORDINATORS = frozenset({"other_coordinator"})  # (the owner is an organizer, not a coordinator)
 NOBODY = frozenset()
+# Organizers and reviewers must use two-factor sign-in, so they have an authenticator app.
+MFA_USERS = frozenset({"owner", "other_organizer", "reviewer"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,21 @@ RULES: dict[str, Rule] = {
         EVERYONE,
         params={"path": "media_probe"},
         why="DEBUG only (make run); uploads that are private live elsewhere",
+    ),
+    # --- allauth.mfa: one's own two-factor sign-in (accounts/mfa.py) ------------------------
+    "mfa_index": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_authenticate": Rule(SIGNED_IN, why="the code step of one's own sign-in", self_service=True),
+    "mfa_reauthenticate": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_activate_totp": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_deactivate_totp": Rule(
+        MFA_USERS, why=OWN_DATA + "; 404 for a person with no authenticator app", self_service=True
+    ),
+    "mfa_generate_recovery_codes": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_view_recovery_codes": Rule(
+        NOBODY, why=OWN_DATA + "; 404 until the person has recovery codes (nobody in this world)"
+    ),
+    "mfa_download_recovery_codes": Rule(
+        NOBODY, why=OWN_DATA + "; 404 until the person has recovery codes (nobody in this world)"
     ),
     # --- allauth: signing in, signing up, one's own e-mail and password ----------------------
     "account_login": Rule(EVERYONE, why=PUBLIC_PAGE, self_service=True),
