@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from events.models import Event, Registration
+from groupwork import materials
 from notifications.ical import event_url
 from notifications.models import Outbox
 from notifications.outbox import Spec, write
@@ -99,8 +100,13 @@ def _questionnaire_audience(event: Event) -> list[Registration]:
 
 
 def _specs(kind: str, form, event: Event, registrations, *, link) -> list:
-
     program = list(event.program_items.all())
+    materials_url = ""
+    if kind in (Kind.QUESTIONNAIRE_INVITATION, Kind.QUESTIONNAIRE_REMINDER) and materials.has_materials(
+        event
+    ):
+        # After the event the page lists the slides and handouts this person may download.
+        materials_url = f"{event_url(event)}#materials"
     return [
         Spec(
             recipient=r.user,
@@ -116,6 +122,7 @@ def _specs(kind: str, form, event: Event, registrations, *, link) -> list:
                 # Lazy: evaluated while rendering, so a broken link fails that row only.
                 form_url=lambda r=r: link(r),
                 due=form.closes_for(event),
+                materials_url=materials_url,
             ),
         )
         for r in registrations

@@ -137,6 +137,17 @@ def _add_groupwork(world: World) -> None:
     )
     services.set_locked(world.event, by=owner, locked=True)
     world.objects["pair_rule"] = rule.pk
+    from groupwork import materials
+
+    slides = materials.add(
+        world.event,
+        by=owner,
+        title="講義スライド",
+        audience="registrants",
+        visible_from="now",
+        url="https://video.example.jp/recording/1",
+    )
+    world.objects["material"] = slides.pk
 
 
 def _pending_member(municipality):
