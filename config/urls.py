@@ -32,6 +32,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("records/", include("records.urls")),
     path("c/", include("records.urls_verify")),
+    path("audit/", include("events.urls_audit")),
     path("admin/", admin.site.urls),
 ]
 
