@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.lifecycle import pseudonymize
 from accounts.models import Membership, Organization, User
 from accounts.services import audit_membership
 from audit import services as audit
@@ -63,6 +64,30 @@ class UserAdmin(AuditedMemberships, BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
 
+    actions = ["delete_accounts_on_request"]
+
+    def get_actions(self, request):
+        # Deleting a person would take their registrations, attendance and answers with it
+        # (or be refused by PROTECT); an account is deleted by pseudonymizing it instead.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Delete the selected accounts at the person's request (pseudonymize)"))
+    def delete_accounts_on_request(self, request, queryset):
+        done = sum(
+            pseudonymize(user, by=request.user, reason="administrator, at the person's request")
+            for user in queryset.exclude(pk=request.user.pk)
+        )
+        self.message_user(
+            request,
+            _("%(count)s accounts were deleted: names, addresses and files erased, history kept anonymously.")
+            % {"count": done},
+        )
+
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(User.objects.get(pk=obj.pk), _PRIVILEGES) if change else {}
         super().save_model(request, obj, form, change)
@@ -96,6 +121,19 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "prefecture"]
     search_fields = ["name", "name_kana", "prefecture"]
     autocomplete_fields = ["parent"]
+
+    def get_actions(self, request):
+        # No bulk delete: each organization is checked for history on its own page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        """Only an organization with no history: hosting an event or a series would be
+        removed silently with it (the registrations and sheets that name it are PROTECTed)."""
+        if obj is not None and (obj.hosted_events.exists() or obj.series.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Membership)

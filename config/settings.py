@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "records",
+    "privacy",
 ]
 
 MIDDLEWARE = [
