@@ -77,9 +77,11 @@ def pseudonymize(user: User, *, by: User | None, reason: str) -> bool:
 
 
 def _erase_sign_in_records(user: User) -> None:
-    """allauth keeps the addresses (and any second factors) in tables of its own."""
+    """allauth keeps the addresses and any second factors in tables of its own."""
     from allauth.account.models import EmailAddress  # allauth's models load after the app registry
+    from allauth.mfa.models import Authenticator  # reason: as above
 
     EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
     user.groups.clear()
     user.user_permissions.clear()

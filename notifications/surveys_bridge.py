@@ -82,9 +82,8 @@ def without_submission(registrations: QuerySet[Registration], event: Event, *, k
 
 def _confirmed(event: Event) -> list[Registration]:
     return list(
-        Registration.objects.filter(
-            event=event, status=Registration.Status.CONFIRMED, user__receive_reminders=True
-        )
+        Registration.objects.confirmed()
+        .filter(event=event, user__receive_reminders=True)
         .select_related("user", "event", "organization__parent__parent")
         .order_by("id")
     )

@@ -5,8 +5,6 @@ Views parse input and call one service; no view sends mail (Celery does).
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Organization, User
 from events.models import Event, EventSeries, Registration
-from events.services import can_manage_event
+from events.permissions import can_manage_event, event_manager_required
 from notifications import ical, services
 from notifications.forms import AnnouncementForm, ReminderRuleForm
 from notifications.mail import read_unsubscribe_token
@@ -28,18 +26,6 @@ from notifications.models import Outbox
 
 FAILED_SHOWN = 100
 RECENT_SHOWN = 30
-
-
-def _managed_event(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, pk, *args, **kwargs):
-        event = get_object_or_404(Event.objects.select_related("series").prefetch_related("hosts"), pk=pk)
-        if not can_manage_event(request.user, event):
-            raise PermissionDenied
-        return view(request, event, *args, **kwargs)
-
-    return wrapper
 
 
 def _messages_page(request, event: Event, *, form=None, rule_form=None, preview=None, status=200):
@@ -71,13 +57,13 @@ def _messages_page(request, event: Event, *, form=None, rule_form=None, preview=
     return render(request, "notifications/event_messages.html", context, status=status)
 
 
-@_managed_event
+@event_manager_required
 def event_messages(request: HttpRequest, event: Event) -> HttpResponse:
     return _messages_page(request, event)
 
 
 @require_POST
-@_managed_event
+@event_manager_required
 def announce(request: HttpRequest, event: Event) -> HttpResponse:
     """Two steps: 'preview' shows the mail and who gets it; 'send' writes the messages."""
     form = AnnouncementForm(request.POST, groups=services.announcement_groups(event))
@@ -123,7 +109,7 @@ def announce(request: HttpRequest, event: Event) -> HttpResponse:
 
 
 @require_POST
-@_managed_event
+@event_manager_required
 def reminder_rules(request: HttpRequest, event: Event) -> HttpResponse:
     current = [(key_offset, unit) for key_offset, unit in _effective_rules(event)]
     if request.POST.get("remove"):
@@ -181,8 +167,7 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     if event.status == Event.Status.DRAFT and not (user.is_authenticated and can_manage_event(user, event)):
         raise Http404
     confirmed = (
-        user.is_authenticated
-        and Registration.objects.filter(event=event, user=user, status=Registration.Status.CONFIRMED).exists()
+        user.is_authenticated and Registration.objects.confirmed().filter(event=event, user=user).exists()
     )
     body = ical.feed(
         [event],

@@ -38,7 +38,7 @@ from audit import services as audit
 from core.dates import format_datetime
 from core.errors import UserError
 from events.models import Event, EventSeries, Registration
-from events.services import can_manage_event
+from events.permissions import can_manage_event
 from surveys import anonymity
 from surveys import files as filekinds
 from surveys.models import Answer, Choice, Form, Question, Respondent, Section, Submission
@@ -512,9 +512,7 @@ def respondent_for(form: Form, event: Event, user: User) -> Respondent_:
     if not form.applies_to(event):
         raise SurveyError(_("This form does not belong to this event."))
     registration = (
-        Registration.objects.filter(event=event, user=user, status=Registration.Status.CONFIRMED)
-        .select_related("organization")
-        .first()
+        Registration.objects.confirmed().filter(event=event, user=user).select_related("organization").first()
     )
     if registration is None:
         raise SurveyError(

@@ -21,6 +21,7 @@ from accounts.models import Organization
 from audit import services as audit
 from core.dates import format_datetime
 from events.models import Event, ParticipatingOrganization, Registration
+from events.permissions import event_manager_required, event_reader_required
 from surveys import anonymity, exports, links, results, services
 from surveys import files as filekinds
 from surveys.aggregation import aggregate_now
@@ -430,13 +431,8 @@ def download_file(request, answer_id: int):
 # --- building ----------------------------------------------------------------------------------
 
 
-@login_required
-def add_form(request, event_id: int):
-    event = get_object_or_404(Event.objects.select_related("series"), pk=event_id)
-    from events.services import can_manage_event
-
-    if not can_manage_event(request.user, event):
-        raise PermissionDenied
+@event_manager_required
+def add_form(request, event: Event):
     chooser = StarterForm(request.POST or None)
     if request.method == "POST" and chooser.is_valid():
         whole_series = bool(request.POST.get("whole_series")) and event.series_id
@@ -684,18 +680,7 @@ def question_move(request, question_id: int):
 
 
 def _org_roots() -> dict[int, Organization]:
-    # Organization trees are small (市 → 部 → 課); one query maps every unit to its top.
-    orgs = {o.pk: o for o in Organization.objects.only("id", "name", "parent_id", "prefecture")}
-
-    def root(pk):
-        node = orgs.get(pk)
-        seen = 0
-        while node is not None and node.parent_id and seen < 6:
-            node = orgs.get(node.parent_id)
-            seen += 1
-        return node
-
-    return {pk: root(pk) for pk in orgs}
+    return Organization.objects.root_map()
 
 
 @login_required
@@ -704,7 +689,8 @@ def status(request, pk: int, event_id: int):
     event = _event(form, event_id)
     _require_reader(request, form)
     registrations = list(
-        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+        Registration.objects.confirmed()
+        .filter(event=event)
         .select_related("user", "organization")
         .order_by("user__full_name_kana", "user__email")
     )
@@ -1056,12 +1042,7 @@ def compare(request, pk: int):
     )
 
 
-@login_required
-def event_forms(request, event_id: int):
+@event_reader_required
+def event_forms(request, event: Event):
     """The organizer's list of an event's forms (also included on the event page)."""
-    event = get_object_or_404(Event.objects.select_related("series"), pk=event_id)
-    from events.services import can_manage_event
-
-    if not (can_manage_event(request.user, event) or permissions.can_read_across_organizations(request.user)):
-        raise PermissionDenied
     return render(request, "surveys/event_forms.html", {"event": event})

@@ -148,9 +148,7 @@ def _engagement(org: Organization, text: dict) -> tuple[Engagement, bool]:
 def _attendance(event: Event) -> int:
     """Mark 85–95 % of confirmed registrants attended; of the others about a third left
     early and the rest were absent."""
-    regs = list(
-        event.registrations.filter(status=Registration.Status.CONFIRMED).select_related("user").order_by("id")
-    )
+    regs = list(event.registrations.confirmed().select_related("user").order_by("id"))
     if not regs or any(r.attendance != Registration.Attendance.UNKNOWN for r in regs):
         return 0
     # Seeded by what the event is, not its id, so every fresh database gets the same figures.

@@ -11,7 +11,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from events import attendance
+from attendance import services as attendance_services
+from attendance.errors import AttendanceError
 from events.models import Event, Registration
 from tests.factories import EventFactory, RegistrationFactory
 
@@ -42,12 +43,12 @@ def _at(event, minutes_from_start: int):
 def test_qr_page_encodes_the_site_url_and_token(client, organizer, municipality):
     event = _event(municipality)
     client.force_login(organizer)
-    response = client.get(reverse("events:checkin_qr", args=[event.pk]))
+    response = client.get(reverse("attendance:checkin_qr", args=[event.pk]))
     html = response.content.decode()
     assert response.status_code == 200
     assert "<svg" in html
     expected = f"https://tsunagu.example.jp/events/{event.pk}/checkin/{event.checkin_token}/"
-    assert attendance.checkin_url(event) == expected
+    assert attendance_services.checkin_url(event) == expected
     assert expected in html
 
 
@@ -56,7 +57,7 @@ def test_qr_page_is_for_organizers_only(client, participant, reviewer, municipal
     event = _event(municipality)
     for person in (participant, reviewer):
         client.force_login(person)
-        assert client.get(reverse("events:checkin_qr", args=[event.pk])).status_code == 403
+        assert client.get(reverse("attendance:checkin_qr", args=[event.pk])).status_code == 403
 
 
 @pytest.mark.django_db
@@ -64,7 +65,7 @@ def test_scanning_marks_a_confirmed_registrant_present_once(client, participant,
     event = _event(municipality)
     reg = RegistrationFactory(event=event, user=participant)
     client.force_login(participant)
-    url = reverse("events:checkin", args=[event.pk, event.checkin_token])
+    url = reverse("attendance:checkin", args=[event.pk, event.checkin_token])
     with time_machine.travel(_at(event, -40), tick=False):  # doors open −10 min: inside the margin
         response = client.get(url)
     assert response.status_code == 200
@@ -81,7 +82,7 @@ def test_scanning_marks_a_confirmed_registrant_present_once(client, participant,
 @pytest.mark.django_db
 def test_anonymous_scan_goes_to_sign_in(client, municipality):
     event = _event(municipality)
-    response = client.get(reverse("events:checkin", args=[event.pk, event.checkin_token]))
+    response = client.get(reverse("attendance:checkin", args=[event.pk, event.checkin_token]))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
 
@@ -93,7 +94,7 @@ def test_scan_outside_the_window_is_refused(client, participant, municipality, m
     reg = RegistrationFactory(event=event, user=participant)
     client.force_login(participant)
     with time_machine.travel(_at(event, minutes), tick=False):
-        response = client.get(reverse("events:checkin", args=[event.pk, event.checkin_token]))
+        response = client.get(reverse("attendance:checkin", args=[event.pk, event.checkin_token]))
     assert response.status_code == 400
     reg.refresh_from_db()
     assert reg.attendance == Attendance.UNKNOWN and reg.checked_in_at is None
@@ -106,12 +107,12 @@ def test_another_events_qr_code_is_refused(client, participant, municipality):
     reg = RegistrationFactory(event=event, user=participant)
     client.force_login(participant)
     with time_machine.travel(_at(event, 0), tick=False):
-        response = client.get(reverse("events:checkin", args=[event.pk, other.checkin_token]))
+        response = client.get(reverse("attendance:checkin", args=[event.pk, other.checkin_token]))
     assert response.status_code == 400
     reg.refresh_from_db()
     assert reg.attendance == Attendance.UNKNOWN
-    with translation.override("en"), pytest.raises(attendance.AttendanceError, match="another event"):
-        attendance.check_in(event, user=participant, token=other.checkin_token, now=_at(event, 0))
+    with translation.override("en"), pytest.raises(AttendanceError, match="another event"):
+        attendance_services.check_in(event, user=participant, token=other.checkin_token, now=_at(event, 0))
 
 
 @pytest.mark.django_db
@@ -121,17 +122,17 @@ def test_scan_without_a_confirmed_registration_is_refused(client, participant, m
     RegistrationFactory(event=event, user=participant, status=status)
     with (
         translation.override("en"),
-        pytest.raises(attendance.AttendanceError, match="no confirmed registration"),
+        pytest.raises(AttendanceError, match="no confirmed registration"),
     ):
-        attendance.check_in(event, user=participant, token=event.checkin_token, now=_at(event, 0))
+        attendance_services.check_in(event, user=participant, token=event.checkin_token, now=_at(event, 0))
 
 
 @pytest.mark.django_db
 def test_cancelled_event_refuses_check_in(participant, municipality):
     event = _event(municipality, status=Event.Status.CANCELLED)
     RegistrationFactory(event=event, user=participant)
-    with pytest.raises(attendance.AttendanceError):
-        attendance.check_in(event, user=participant, token=event.checkin_token, now=_at(event, 0))
+    with pytest.raises(AttendanceError):
+        attendance_services.check_in(event, user=participant, token=event.checkin_token, now=_at(event, 0))
 
 
 # --- the attendance code ---------------------------------------------------------------------
@@ -149,7 +150,7 @@ def test_code_records_attendance(client, participant, municipality):
     with time_machine.travel(_at(event, 100), tick=False):
         # Full-width digits typed with the IME on are the same code.
         typed = event.attendance_code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-        response = client.post(reverse("events:attendance_code", args=[event.pk]), {"code": typed})
+        response = client.post(reverse("attendance:attendance_code", args=[event.pk]), {"code": typed})
     assert response.status_code == 302
     assert response["Location"] == event.get_absolute_url()
     reg.refresh_from_db()
@@ -166,7 +167,7 @@ def test_another_events_code_is_refused_beside_the_field(client, participant, mu
     client.force_login(participant)
     with time_machine.travel(_at(event, 60), tick=False):
         response = client.post(
-            reverse("events:attendance_code", args=[event.pk]), {"code": other.attendance_code}
+            reverse("attendance:attendance_code", args=[event.pk]), {"code": other.attendance_code}
         )
     assert response.status_code == 400
     assert response.context["form"].errors["code"]
@@ -182,7 +183,7 @@ def test_code_after_the_window_is_refused(client, participant, municipality):
     client.force_login(participant)
     with time_machine.travel(_at(event, 200), tick=False):
         response = client.post(
-            reverse("events:attendance_code", args=[event.pk]), {"code": event.attendance_code}
+            reverse("attendance:attendance_code", args=[event.pk]), {"code": event.attendance_code}
         )
     assert response.status_code == 400
     reg.refresh_from_db()
@@ -196,18 +197,18 @@ def test_code_form_include_shows_for_confirmed_online_registrants(rf, participan
     request = rf.get("/")
     request.user = participant
     html = render_to_string(
-        "events/attendance/_code_form.html", {"event": event, "registration": reg}, request=request
+        "attendance/_code_form.html", {"event": event, "registration": reg}, request=request
     )
-    assert reverse("events:attendance_code", args=[event.pk]) in html
+    assert reverse("attendance:attendance_code", args=[event.pk]) in html
     assert 'name="code"' in html
     reg.attendance = Attendance.ATTENDED
     html = render_to_string(
-        "events/attendance/_code_form.html", {"event": event, "registration": reg}, request=request
+        "attendance/_code_form.html", {"event": event, "registration": reg}, request=request
     )
     assert 'name="code"' not in html
     assert (
         render_to_string(
-            "events/attendance/_code_form.html", {"event": event, "registration": None}, request=request
+            "attendance/_code_form.html", {"event": event, "registration": None}, request=request
         ).strip()
         == ""
     )

@@ -1,17 +1,14 @@
 """Attendance pages: roster, QR check-in, attendance code, Zoom import, reception roster.
 
-Views parse input and call one function of `events.attendance`.
+Views parse input and call one function of attendance.services or attendance.zoom_import.
 """
 
 from __future__ import annotations
-
-from functools import wraps
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,10 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from attendance import services as attendance_services
+from attendance import zoom
+from attendance import zoom_import as zoom_imports
+from attendance.errors import AttendanceError
+from attendance.models import ZoomImport, ZoomImportRow
 from audit import services as audit
 from core import pdf
-from events import attendance, services
 from events.models import Event, Registration
+from events.permissions import event_manager_required, event_reader_required
 
 Attendance = Registration.Attendance
 
@@ -51,7 +53,7 @@ class ZoomReportForm(forms.Form):
 
     def clean_report(self):
         upload = self.cleaned_data["report"]
-        if upload.size > attendance.MAX_ZOOM_BYTES:
+        if upload.size > zoom.MAX_ZOOM_BYTES:
             # Refused before the body is read into memory.
             raise forms.ValidationError(
                 _("The file is larger than 10 MB. Upload the participant report of one meeting.")
@@ -64,33 +66,6 @@ class ZoomReportForm(forms.Form):
 
 def _event(pk: int) -> Event:
     return get_object_or_404(Event.objects.select_related("series").prefetch_related("hosts"), pk=pk)
-
-
-def _managed(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, pk, *args, **kwargs):
-        event = _event(pk)
-        if not services.can_manage_event(request.user, event):
-            raise PermissionDenied
-        return view(request, event, *args, **kwargs)
-
-    return wrapper
-
-
-def _readable(view):
-    """Organizers of the event, and reviewers (who read and change nothing)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, pk, *args, **kwargs):
-        event = _event(pk)
-        if not services.can_view_registrations(request.user, event):
-            raise PermissionDenied
-        request.can_manage = services.can_manage_event(request.user, event)
-        return view(request, event, *args, **kwargs)
-
-    return wrapper
 
 
 def _wants_json(request) -> bool:
@@ -106,38 +81,38 @@ STATE_CHOICES = [
 ]
 
 
-@_readable
+@event_reader_required
 def roster(request, event: Event):
-    registrations = list(attendance.roster(event))
+    registrations = list(attendance_services.roster(event))
     return render(
         request,
-        "events/attendance/roster.html",
+        "attendance/roster.html",
         {
             "event": event,
             "registrations": registrations,
-            "counts": attendance.counts(event),
+            "counts": attendance_services.counts(event),
             "can_manage": request.can_manage,
             "states": STATE_CHOICES,
-            "pending_review": attendance.pending_review(event).count() if request.can_manage else 0,
-            "required_minutes": attendance.required_minutes(event),
+            "pending_review": zoom_imports.pending_review(event).count() if request.can_manage else 0,
+            "required_minutes": zoom_imports.required_minutes(event),
         },
     )
 
 
 @require_POST
-@_managed
+@event_manager_required
 def roster_mark(request, event: Event):
     """One row (button name="row" value="<id>:<state>") or the selected rows (name="bulk")."""
-    back = reverse("events:roster", args=[event.pk])
+    back = reverse("attendance:roster", args=[event.pk])
     try:
         if "row" in request.POST:
             raw_id, _sep, state = request.POST["row"].partition(":")
             registration = get_object_or_404(
                 Registration, pk=int(raw_id) if raw_id.isdigit() else 0, event=event
             )
-            registration = attendance.mark(registration, by=request.user, attendance=state)
+            registration = attendance_services.mark(registration, by=request.user, attendance=state)
             if _wants_json(request):
-                counts = attendance.counts(event)
+                counts = attendance_services.counts(event)
                 return JsonResponse(
                     {
                         "id": registration.pk,
@@ -154,12 +129,14 @@ def roster_mark(request, event: Event):
             return redirect(f"{back}#r{registration.pk}")
         state = request.POST.get("bulk", "")
         ids = [value for value in request.POST.getlist("registration") if value.isdigit()]
-        changed = attendance.bulk_mark(event, by=request.user, registration_ids=ids, attendance=state)
+        changed = attendance_services.bulk_mark(
+            event, by=request.user, registration_ids=ids, attendance=state
+        )
         messages.success(
             request,
             _("%(count)s people marked as %(state)s.") % {"count": changed, "state": Attendance(state).label},
         )
-    except attendance.AttendanceError as error:
+    except AttendanceError as error:
         if _wants_json(request):
             return JsonResponse({"error": str(error)}, status=400)
         messages.error(request, str(error))
@@ -169,16 +146,16 @@ def roster_mark(request, event: Event):
 # --- QR check-in and the attendance code ------------------------------------------------------
 
 
-@_managed
+@event_manager_required
 def checkin_qr(request, event: Event):
-    opens, closes = attendance.checkin_window(event)
+    opens, closes = attendance_services.checkin_window(event)
     return render(
         request,
-        "events/attendance/checkin_qr.html",
+        "attendance/checkin_qr.html",
         {
             "event": event,
-            "svg": attendance.checkin_qr_svg(event),
-            "url": attendance.checkin_url(event),
+            "svg": attendance_services.checkin_qr_svg(event),
+            "url": attendance_services.checkin_url(event),
             "opens": opens,
             "closes": closes,
         },
@@ -190,24 +167,23 @@ def checkin(request, pk: int, token: str):
     """Opening the venue's QR code marks a confirmed registrant present (idempotent)."""
     event = _event(pk)
     try:
-        registration = attendance.check_in(event, user=request.user, token=token)
-    except attendance.AttendanceError as error:
+        registration = attendance_services.check_in(event, user=request.user, token=token)
+    except AttendanceError as error:
         return render(
             request,
-            "events/attendance/checkin_result.html",
+            "attendance/checkin_result.html",
             {"event": event, "error": str(error)},
             status=400,
         )
-    return render(
-        request, "events/attendance/checkin_result.html", {"event": event, "registration": registration}
-    )
+    return render(request, "attendance/checkin_result.html", {"event": event, "registration": registration})
 
 
 @login_required
 def attendance_code(request, pk: int):
     event = _event(pk)
     registration = (
-        Registration.objects.filter(event=event, user=request.user, status=Registration.Status.CONFIRMED)
+        Registration.objects.confirmed()
+        .filter(event=event, user=request.user)
         .only("id", "attendance", "status", "event_id", "user_id")
         .first()
     )
@@ -215,8 +191,8 @@ def attendance_code(request, pk: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            attendance.enter_code(event, user=request.user, code=form.cleaned_data["code"])
-        except attendance.AttendanceError as error:
+            attendance_services.enter_code(event, user=request.user, code=form.cleaned_data["code"])
+        except AttendanceError as error:
             form.add_error("code", str(error))
             status = 400
         else:
@@ -226,7 +202,7 @@ def attendance_code(request, pk: int):
         status = 400
     return render(
         request,
-        "events/attendance/code_entry.html",
+        "attendance/code_entry.html",
         {"event": event, "registration": registration, "form": form},
         status=status,
     )
@@ -235,20 +211,18 @@ def attendance_code(request, pk: int):
 # --- Zoom participant report --------------------------------------------------------------------
 
 
-@_managed
+@event_manager_required
 def zoom_import(request, event: Event):
-    from reports.models import ZoomImport
-
     form = ZoomReportForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["report"]
             try:
-                result = attendance.import_zoom_report(
+                result = zoom_imports.import_zoom_report(
                     event, by=request.user, data=upload.read(), filename=upload.name
                 )
-            except attendance.AttendanceError as error:
+            except AttendanceError as error:
                 form.add_error("report", str(error))
                 status = 400
             else:
@@ -273,76 +247,74 @@ def zoom_import(request, event: Event):
                         },
                     )
                 if result.created and result.unmatched:
-                    return redirect("events:zoom_review", event.pk)
-                return redirect("events:roster", event.pk)
+                    return redirect("attendance:zoom_review", event.pk)
+                return redirect("attendance:roster", event.pk)
         else:
             status = 400
     imports = ZoomImport.objects.filter(event=event).select_related("imported_by")
     return render(
         request,
-        "events/attendance/zoom_import.html",
+        "attendance/zoom_import.html",
         {
             "event": event,
             "form": form,
             "imports": imports,
-            "required_minutes": attendance.required_minutes(event),
+            "required_minutes": zoom_imports.required_minutes(event),
             "ratio": settings.ATTENDANCE_MIN_RATIO,
         },
         status=status,
     )
 
 
-@_managed
+@event_manager_required
 def zoom_review(request, event: Event):
-    from reports.models import ZoomImportRow
-
     if request.method == "POST":
         row = get_object_or_404(ZoomImportRow, pk=request.POST.get("row") or 0, zoom_import__event=event)
         try:
             if request.POST.get("action") == "dismiss":
-                attendance.dismiss_row(row, by=request.user)
+                zoom_imports.dismiss_row(row, by=request.user)
                 messages.success(request, _("%(name)s was dismissed.") % {"name": row.name})
             else:
                 registration = Registration.objects.filter(
                     pk=request.POST.get("registration") or 0, event=event
                 ).first()
                 if registration is None:
-                    raise attendance.AttendanceError(_("Choose the registrant this Zoom name belongs to."))
-                attendance.link_row(row, by=request.user, registration=registration)
+                    raise AttendanceError(_("Choose the registrant this Zoom name belongs to."))
+                zoom_imports.link_row(row, by=request.user, registration=registration)
                 messages.success(
                     request,
                     _("%(name)s was linked to %(person)s.")
                     % {"name": row.name, "person": registration.user.full_name},
                 )
-        except attendance.AttendanceError as error:
+        except AttendanceError as error:
             messages.error(request, str(error))
-        return redirect("events:zoom_review", event.pk)
-    rows = list(attendance.pending_review(event))
+        return redirect("attendance:zoom_review", event.pk)
+    rows = list(zoom_imports.pending_review(event))
     return render(
         request,
-        "events/attendance/zoom_review.html",
-        {"event": event, "rows": rows, "registrations": list(attendance.roster(event))},
+        "attendance/zoom_review.html",
+        {"event": event, "rows": rows, "registrations": list(attendance_services.roster(event))},
     )
 
 
 # --- 受付名簿 -------------------------------------------------------------------------------------
 
 
-@_readable
+@event_reader_required
 def reception_roster(request, event: Event):
     context = {
         "event": event,
-        "registrations": list(attendance.roster(event)),
+        "registrations": list(attendance_services.roster(event)),
         "blank_rows": range(5),
         "pdf_available": pdf.available(),
     }
     if request.GET.get("format") == "pdf":
         response = pdf.pdf_response(
-            request, "events/attendance/reception_roster.html", context, f"reception-{event.pk}.pdf"
+            request, "attendance/reception_roster.html", context, f"reception-{event.pk}.pdf"
         )
         if response is None:
             messages.error(request, _("PDF output is not available on this server; use the browser's print."))
-            return redirect("events:reception_roster", event.pk)
+            return redirect("attendance:reception_roster", event.pk)
         audit.record(
             actor=request.user,
             action="export.reception_roster",
@@ -351,4 +323,4 @@ def reception_roster(request, event: Event):
             details={"format": "pdf", "rows": len(context["registrations"])},
         )
         return response
-    return render(request, "events/attendance/reception_roster.html", context)
+    return render(request, "attendance/reception_roster.html", context)

@@ -9,9 +9,11 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
-from events import attendance
+from attendance import services as attendance_services
+from attendance import zoom, zoom_import
+from attendance.errors import AttendanceError
+from attendance.models import ZoomImport, ZoomImportRow
 from events.models import Event, Registration
-from reports.models import ZoomImport, ZoomImportRow
 from tests.factories import RegistrationFactory, UserFactory
 from tests.reports.factories import held_event
 
@@ -71,7 +73,7 @@ def test_japanese_cp932_report_matches_by_email_and_name(event, people, organize
         ],
         encoding="cp932",
     )
-    result = attendance.import_zoom_report(event, by=organizer, data=data, filename="participants.csv")
+    result = zoom_import.import_zoom_report(event, by=organizer, data=data, filename="participants.csv")
     assert result.created and result.encoding == "cp932"
     assert (result.matched, result.attended, result.left_early, result.unmatched) == (3, 2, 1, 1)
     assert _state(people["sato"]) == (Attendance.ATTENDED, 120)
@@ -81,7 +83,7 @@ def test_japanese_cp932_report_matches_by_email_and_name(event, people, organize
     assert _state(people["tanaka"]) == (Attendance.ABSENT, None)
     suzuki_row = ZoomImportRow.objects.get(registration=people["suzuki"])
     assert suzuki_row.sessions == 2 and suzuki_row.state == ZoomImportRow.State.MATCHED
-    assert list(attendance.pending_review(event).values_list("name", flat=True)) == ["iPhone"]
+    assert list(zoom_import.pending_review(event).values_list("name", flat=True)) == ["iPhone"]
 
 
 @pytest.mark.django_db
@@ -97,7 +99,7 @@ def test_english_utf8_bom_report_with_meeting_summary(event, people, organizer):
         bom=True,
         preamble=preamble,
     )
-    result = attendance.import_zoom_report(event, by=organizer, data=data, filename="en.csv")
+    result = zoom_import.import_zoom_report(event, by=organizer, data=data, filename="en.csv")
     assert result.encoding == "utf-8-sig"
     assert _state(people["tanaka"]) == (Attendance.ATTENDED, 120)
     row = ZoomImportRow.objects.get(registration=people["tanaka"])
@@ -107,7 +109,7 @@ def test_english_utf8_bom_report_with_meeting_summary(event, people, organizer):
 @pytest.mark.django_db
 def test_utf8_without_bom(event, people, organizer):
     data = _csv(JA_HEADER, ["佐藤 陽子,sato@example.jp,,,97,"])
-    assert attendance.import_zoom_report(event, by=organizer, data=data).encoding == "utf-8"
+    assert zoom_import.import_zoom_report(event, by=organizer, data=data).encoding == "utf-8"
     assert _state(people["sato"]) == (Attendance.ATTENDED, 97)
 
 
@@ -115,7 +117,7 @@ def test_utf8_without_bom(event, people, organizer):
 @override_settings(ATTENDANCE_MIN_RATIO=0.5)
 def test_threshold_is_a_setting(event, people, organizer):
     data = _csv(JA_HEADER, ["高橋美穂,takahashi@example.jp,,,60,"])
-    attendance.import_zoom_report(event, by=organizer, data=data)
+    zoom_import.import_zoom_report(event, by=organizer, data=data)
     assert _state(people["takahashi"]) == (Attendance.ATTENDED, 60)
 
 
@@ -123,17 +125,17 @@ def test_threshold_is_a_setting(event, people, organizer):
 def test_same_name_twice_goes_to_review(event, people, organizer):
     RegistrationFactory(event=event, user=UserFactory(full_name="佐藤 陽子", email="other-sato@example.jp"))
     data = _csv(JA_HEADER, ["佐藤陽子,,,,120,"])
-    result = attendance.import_zoom_report(event, by=organizer, data=data)
+    result = zoom_import.import_zoom_report(event, by=organizer, data=data)
     assert result.unmatched == 1 and result.matched == 0
 
 
 @pytest.mark.django_db
 def test_reimporting_the_same_file_changes_nothing(event, people, organizer):
     data = _csv(JA_HEADER, ["佐藤 陽子,sato@example.jp,,,120,", "高橋美穂,takahashi@example.jp,,,60,"])
-    attendance.import_zoom_report(event, by=organizer, data=data)
+    zoom_import.import_zoom_report(event, by=organizer, data=data)
     # The organizer corrects one person by hand after the import.
-    attendance.mark(people["takahashi"], by=organizer, attendance=Attendance.ATTENDED)
-    again = attendance.import_zoom_report(event, by=organizer, data=data)
+    attendance_services.mark(people["takahashi"], by=organizer, attendance=Attendance.ATTENDED)
+    again = zoom_import.import_zoom_report(event, by=organizer, data=data)
     assert again.created is False
     assert ZoomImport.objects.count() == 1
     assert ZoomImportRow.objects.count() == 2
@@ -146,10 +148,10 @@ def test_review_link_and_dismiss(client, event, people, organizer):
         JA_HEADER,
         ["たなか,,,,70,", "たなか2台目,,,,40,", "ホスト,host@example.jp,,,130,"],
     )
-    attendance.import_zoom_report(event, by=organizer, data=data)
+    zoom_import.import_zoom_report(event, by=organizer, data=data)
     client.force_login(organizer)
-    rows = {r.name: r for r in attendance.pending_review(event)}
-    url = reverse("events:zoom_review", args=[event.pk])
+    rows = {r.name: r for r in zoom_import.pending_review(event)}
+    url = reverse("attendance:zoom_review", args=[event.pk])
     assert client.get(url).status_code == 200
     client.post(url, {"row": rows["たなか"].pk, "action": "link", "registration": people["tanaka"].pk})
     assert _state(people["tanaka"]) == (Attendance.LEFT_EARLY, 70)
@@ -157,7 +159,7 @@ def test_review_link_and_dismiss(client, event, people, organizer):
     client.post(url, {"row": rows["たなか2台目"].pk, "action": "link", "registration": people["tanaka"].pk})
     assert _state(people["tanaka"]) == (Attendance.ATTENDED, 110)
     client.post(url, {"row": rows["ホスト"].pk, "action": "dismiss"})
-    assert not attendance.pending_review(event).exists()
+    assert not zoom_import.pending_review(event).exists()
     assert ZoomImportRow.objects.get(name="ホスト").state == ZoomImportRow.State.DISMISSED
 
 
@@ -165,10 +167,10 @@ def test_review_link_and_dismiss(client, event, people, organizer):
 def test_review_refuses_a_registrant_of_another_event(event, people, organizer, municipality):
     other = held_event(hosts=[municipality])
     stranger = RegistrationFactory(event=other)
-    attendance.import_zoom_report(event, by=organizer, data=_csv(JA_HEADER, ["誰か,,,,70,"]))
-    row = attendance.pending_review(event).get()
-    with pytest.raises(attendance.AttendanceError):
-        attendance.link_row(row, by=organizer, registration=stranger)
+    zoom_import.import_zoom_report(event, by=organizer, data=_csv(JA_HEADER, ["誰か,,,,70,"]))
+    row = zoom_import.pending_review(event).get()
+    with pytest.raises(AttendanceError):
+        zoom_import.link_row(row, by=organizer, registration=stranger)
     row.refresh_from_db()
     assert row.state == ZoomImportRow.State.UNMATCHED
 
@@ -193,8 +195,8 @@ BAD_FILES = {
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_bad_files_are_refused_whole(event, people, organizer, case):
     data, message = BAD_FILES[case]
-    with translation.override("en"), pytest.raises(attendance.AttendanceError, match=message):
-        attendance.import_zoom_report(event, by=organizer, data=data)
+    with translation.override("en"), pytest.raises(AttendanceError, match=message):
+        zoom_import.import_zoom_report(event, by=organizer, data=data)
     assert not ZoomImport.objects.exists()
     assert not ZoomImportRow.objects.exists()
     assert not Registration.objects.exclude(attendance=Attendance.UNKNOWN).exists()
@@ -206,9 +208,9 @@ def test_upload_page_imports_and_lands_on_the_roster(client, event, people, orga
     upload = SimpleUploadedFile(
         "participants.csv", _csv(JA_HEADER, ["佐藤 陽子,sato@example.jp,,,120,"], encoding="cp932")
     )
-    response = client.post(reverse("events:zoom_import", args=[event.pk]), {"report": upload})
+    response = client.post(reverse("attendance:zoom_import", args=[event.pk]), {"report": upload})
     assert response.status_code == 302
-    assert response["Location"] == reverse("events:roster", args=[event.pk])
+    assert response["Location"] == reverse("attendance:roster", args=[event.pk])
     roster = client.get(response["Location"]).content.decode()
     assert 'data-state="attended"' in roster
 
@@ -217,7 +219,7 @@ def test_upload_page_imports_and_lands_on_the_roster(client, event, people, orga
 def test_upload_page_shows_the_error_beside_the_field(client, event, people, organizer):
     client.force_login(organizer)
     upload = SimpleUploadedFile("bad.csv", _csv("名前,参加時刻", ["佐藤,x"]))
-    response = client.post(reverse("events:zoom_import", args=[event.pk]), {"report": upload})
+    response = client.post(reverse("attendance:zoom_import", args=[event.pk]), {"report": upload})
     assert response.status_code == 400
     assert response.context["form"].errors["report"]
     assert 'id="id_report_error"' in response.content.decode()
@@ -229,19 +231,21 @@ def test_upload_page_shows_the_error_beside_the_field(client, event, people, org
 def test_only_organizers_import(client, request, event, people, persona):
     client.force_login(request.getfixturevalue(persona))
     upload = SimpleUploadedFile("p.csv", _csv(JA_HEADER, ["佐藤 陽子,sato@example.jp,,,120,"]))
-    assert client.post(reverse("events:zoom_import", args=[event.pk]), {"report": upload}).status_code == 403
-    assert client.get(reverse("events:zoom_review", args=[event.pk])).status_code == 403
+    assert (
+        client.post(reverse("attendance:zoom_import", args=[event.pk]), {"report": upload}).status_code == 403
+    )
+    assert client.get(reverse("attendance:zoom_review", args=[event.pk])).status_code == 403
     assert not ZoomImport.objects.exists()
 
 
 @pytest.mark.django_db
 def test_cancelled_event_refuses_import(organizer, municipality):
     event = held_event(hosts=[municipality], status=Event.Status.CANCELLED)
-    with pytest.raises(attendance.AttendanceError):
-        attendance.import_zoom_report(event, by=organizer, data=_csv(JA_HEADER, ["a,,,,1,"]))
+    with pytest.raises(AttendanceError):
+        zoom_import.import_zoom_report(event, by=organizer, data=_csv(JA_HEADER, ["a,,,,1,"]))
 
 
 def test_name_normalisation():
-    assert attendance.normalize_person_name("草加市＿鈴木　健一") == "鈴木健一"
-    assert attendance.normalize_person_name("草加市_ 鈴木 健一") == "鈴木健一"
-    assert attendance.normalize_person_name("ｽｽﾞｷ ｹﾝｲﾁ") == "スズキケンイチ"
+    assert zoom.normalize_person_name("草加市＿鈴木　健一") == "鈴木健一"
+    assert zoom.normalize_person_name("草加市_ 鈴木 健一") == "鈴木健一"
+    assert zoom.normalize_person_name("ｽｽﾞｷ ｹﾝｲﾁ") == "スズキケンイチ"

@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from events import attendance
+from attendance import services as attendance_services
+from attendance.errors import AttendanceError
 from events.models import Registration
 from tests.factories import RegistrationFactory, UserFactory
 from tests.reports.factories import held_event
@@ -30,7 +31,7 @@ def test_roster_is_in_kana_order_with_counts(client, organizer, municipality):
     regs[0].attendance = Attendance.ATTENDED
     regs[0].save()
     client.force_login(organizer)
-    response = client.get(reverse("events:roster", args=[event.pk]))
+    response = client.get(reverse("attendance:roster", args=[event.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert html.index("アベ ミキ") < html.index("サトウ ユウ") < html.index("ワタナベ ケン")
@@ -45,7 +46,7 @@ def test_one_click_marks_a_row_and_redirects_back_to_it(client, organizer, munic
     event = held_event(hosts=[municipality])
     (reg,) = _people(event, ["アベ ミキ"])
     client.force_login(organizer)
-    url = reverse("events:roster_mark", args=[event.pk])
+    url = reverse("attendance:roster_mark", args=[event.pk])
     response = client.post(url, {"row": f"{reg.pk}:left_early"})
     assert response.status_code == 302
     assert response["Location"].endswith(f"#r{reg.pk}")
@@ -69,7 +70,7 @@ def test_bulk_marks_only_this_events_confirmed_rows(client, organizer, municipal
     waiting = RegistrationFactory(event=event, status=Registration.Status.WAITLISTED)
     client.force_login(organizer)
     client.post(
-        reverse("events:roster_mark", args=[event.pk]),
+        reverse("attendance:roster_mark", args=[event.pk]),
         {"bulk": "absent", "registration": [regs[0].pk, regs[2].pk, foreign.pk, waiting.pk]},
     )
     states = {r.pk: r.attendance for r in Registration.objects.all()}
@@ -83,15 +84,15 @@ def test_invalid_state_is_refused_without_change(client, organizer, municipality
     (reg,) = _people(event, ["ア"])
     client.force_login(organizer)
     response = client.post(
-        reverse("events:roster_mark", args=[event.pk]),
+        reverse("attendance:roster_mark", args=[event.pk]),
         {"row": f"{reg.pk}:present"},
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 400
     reg.refresh_from_db()
     assert reg.attendance == Attendance.UNKNOWN
-    with pytest.raises(attendance.AttendanceError):
-        attendance.bulk_mark(event, by=organizer, registration_ids=[], attendance="attended")
+    with pytest.raises(AttendanceError):
+        attendance_services.bulk_mark(event, by=organizer, registration_ids=[], attendance="attended")
 
 
 @pytest.mark.django_db
@@ -109,8 +110,8 @@ def test_roster_access(client, request, municipality, persona, get_status, post_
     event = held_event(hosts=[municipality])
     (reg,) = _people(event, ["ア"])
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(reverse("events:roster", args=[event.pk])).status_code == get_status
-    response = client.post(reverse("events:roster_mark", args=[event.pk]), {"row": f"{reg.pk}:attended"})
+    assert client.get(reverse("attendance:roster", args=[event.pk])).status_code == get_status
+    response = client.post(reverse("attendance:roster_mark", args=[event.pk]), {"row": f"{reg.pk}:attended"})
     assert response.status_code == post_status
     reg.refresh_from_db()
     assert (reg.attendance == Attendance.ATTENDED) == (post_status == 302)
@@ -121,7 +122,7 @@ def test_reviewer_sees_no_buttons(client, reviewer, municipality):
     event = held_event(hosts=[municipality])
     _people(event, ["ア"])
     client.force_login(reviewer)
-    html = client.get(reverse("events:roster", args=[event.pk])).content.decode()
+    html = client.get(reverse("attendance:roster", args=[event.pk])).content.decode()
     assert 'name="row"' not in html
     assert "roster-form" not in html
 
@@ -135,9 +136,9 @@ def test_roster_queries_do_not_grow_with_registrants(client, organizer, municipa
     client.force_login(organizer)
     counts = []
     for event in (small, big):
-        client.get(reverse("events:roster", args=[event.pk]))  # warm the session
+        client.get(reverse("attendance:roster", args=[event.pk]))  # warm the session
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse("events:roster", args=[event.pk])).status_code == 200
+            assert client.get(reverse("attendance:roster", args=[event.pk])).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
 
@@ -147,12 +148,12 @@ def test_roster_query_count(client, organizer, municipality, django_assert_num_q
     event = held_event(hosts=[municipality])
     _people(event, [f"カナ{i:02d}" for i in range(12)])
     client.force_login(organizer)
-    client.get(reverse("events:roster", args=[event.pk]))
+    client.get(reverse("attendance:roster", args=[event.pk]))
     # 1 session, 2 user, 3 event, 4 its hosts, 5 the user's memberships, 6 the organization
     # tree below them, 7 the roster (registrations with users and organizations),
     # 8 the counts aggregate, 9 the Zoom rows waiting for review.
     with django_assert_num_queries(9):
-        client.get(reverse("events:roster", args=[event.pk]))
+        client.get(reverse("attendance:roster", args=[event.pk]))
 
 
 @pytest.mark.django_db
@@ -160,7 +161,7 @@ def test_reception_roster_prints_every_confirmed_registrant(client, organizer, m
     event = held_event(hosts=[municipality])
     _people(event, ["イ イ", "ア ア"])
     client.force_login(organizer)
-    response = client.get(reverse("events:reception_roster", args=[event.pk]))
+    response = client.get(reverse("attendance:reception_roster", args=[event.pk]))
     html = response.content.decode()
     assert response.status_code == 200
     assert "size: A4 portrait" in html
@@ -174,7 +175,7 @@ def test_reception_roster_pdf(client, organizer, municipality):
     event = held_event(hosts=[municipality])
     _people(event, ["ア ア"])
     client.force_login(organizer)
-    response = client.get(reverse("events:reception_roster", args=[event.pk]), {"format": "pdf"})
+    response = client.get(reverse("attendance:reception_roster", args=[event.pk]), {"format": "pdf"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")

@@ -1,8 +1,10 @@
-"""Attendance URLs, included by events/urls.py inside the `events` namespace."""
+"""Attendance URLs, under /events/ beside the event pages (config/urls.py)."""
 
 from django.urls import path
 
-from events import views_attendance as views
+from attendance import views
+
+app_name = "attendance"
 
 urlpatterns = [
     path("manage/<int:pk>/roster/", views.roster, name="roster"),

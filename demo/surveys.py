@@ -114,7 +114,8 @@ def _choice(question: Question, label: str) -> str:
 
 def _registrations(event: Event) -> list[Registration]:
     return list(
-        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+        Registration.objects.confirmed()
+        .filter(event=event)
         .select_related("user", "organization")
         .order_by("id")
     )

@@ -18,7 +18,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from events import attendance
+from attendance import services as attendance_services
+from attendance.errors import AttendanceError
 from events.models import Event, Registration
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 
@@ -43,7 +44,7 @@ def _wrong(event, n: int) -> str:
 
 
 def _post(client, event, code):
-    return client.post(reverse("events:attendance_code", args=[event.pk]), {"code": code})
+    return client.post(reverse("attendance:attendance_code", args=[event.pk]), {"code": code})
 
 
 def _error(response) -> str:
@@ -95,9 +96,9 @@ def test_the_limit_is_per_person(client, participant, municipality):
     RegistrationFactory(event=event, user=colleague)
     now = event.starts_at + dt.timedelta(minutes=5)
     for n in range(6):
-        with pytest.raises(attendance.AttendanceError):
-            attendance.enter_code(event, user=participant, code=_wrong(event, n), now=now)
-    attendance.enter_code(event, user=colleague, code=event.attendance_code, now=now)
+        with pytest.raises(AttendanceError):
+            attendance_services.enter_code(event, user=participant, code=_wrong(event, n), now=now)
+    attendance_services.enter_code(event, user=colleague, code=event.attendance_code, now=now)
     assert Registration.objects.get(event=event, user=colleague).attendance == Attendance.ATTENDED
 
 
@@ -148,8 +149,8 @@ def test_parallel_guesses_are_all_counted(municipality):
             barrier.wait()
             for n in (first, first + 10):
                 try:
-                    attendance.enter_code(event, user=user, code=_wrong(event, n), now=now)
-                except attendance.AttendanceError as error:
+                    attendance_services.enter_code(event, user=user, code=_wrong(event, n), now=now)
+                except AttendanceError as error:
                     answers.append(str(error))
         finally:
             connection.close()
@@ -163,5 +164,5 @@ def test_parallel_guesses_are_all_counted(municipality):
     assert len(answers) == 20
     assert registration.code_failures == 5
     assert len(set(answers)) == 2  # five "not the code", fifteen "too many"
-    with pytest.raises(attendance.AttendanceError):
-        attendance.enter_code(event, user=user, code=event.attendance_code, now=now)
+    with pytest.raises(AttendanceError):
+        attendance_services.enter_code(event, user=user, code=event.attendance_code, now=now)
