@@ -12,10 +12,10 @@ from django.db import transaction
 
 from accounts.lifecycle import PSEUDONYM
 from accounts.models import User
+from attendance.models import ZoomImportRow
 from events.models import Registration, Speaker
 from notifications.models import Outbox
 from records.models import Certificate
-from reports.models import ZoomImportRow
 from surveys.models import Answer
 
 
