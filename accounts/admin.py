@@ -83,7 +83,6 @@ class UserAdmin(AuditedMemberships, BaseUserAdmin):
         else:
             self.message_user(request, _("None of them had two-factor sign-in set up."), messages.WARNING)
 
-
     def get_actions(self, request):
         # Deleting a person would take their registrations, attendance and answers with it
         # (or be refused by PROTECT); an account is deleted by pseudonymizing it instead.
