@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from django.utils import timezone
+
 from core.tasks import enqueue_after_commit
 from events import domain
-from notifications import services, tasks
+from notifications import ical, services, surveys_bridge, tasks
 from notifications.models import Outbox
 
 Kind = Outbox.Kind
@@ -38,7 +40,30 @@ def on_domain_event(sender, name: str, **payload) -> None:
         services.registration_ended(registration, Kind.REGISTRATION_CANCELLED)
     elif name == domain.REGISTRATION_DECLINED:
         services.registration_ended(registration, Kind.REGISTRATION_DECLINED)
+    elif name == domain.REGISTRATION_TRANSFERRED:
+        # The first person's calendar loses the event (CANCEL); the substitute gets the
+        # invite (REQUEST), their reminders and, at once, any pre-work sheet open now.
+        services.registration_ended(payload["previous"], Kind.REGISTRATION_CANCELLED)
+        on_domain_event(sender, domain.REGISTRATION_CONFIRMED, registration=registration)
+        prework_for_substitute(registration)
     elif name == domain.EVENT_CHANGED:
         services.event_changed(event, payload.get("changes") or {})
     elif name == domain.EVENT_CANCELLED:
         services.event_cancelled(event)
+
+
+def prework_for_substitute(registration) -> list[int]:
+    """The pre-work announcement for a substitute, without waiting for the next beat run
+    (same dedupe keys as surveys_bridge.survey_mails, so that run adds nothing)."""
+    event = registration.event
+    now = timezone.now()
+    ids: list[int] = []
+    for form in surveys_bridge.prework_forms(event):
+        if form.window_state(event, now) not in ("open", "late"):
+            continue
+        missing = surveys_bridge.missing_registrations(form, event, [registration])
+        specs = surveys_bridge._specs(
+            Kind.PREWORK_OPEN, form, event, missing, link=lambda r: ical.event_url(r.event)
+        )
+        ids += services.write(specs)
+    return ids
