@@ -28,25 +28,18 @@ from events.models import Eligibility, Event, EventInvitee, Registration
 Status = Registration.Status
 
 
-def _parents() -> dict[int, int | None]:
-    return dict(Organization.objects.values_list("id", "parent_id"))
-
-
-def root_of(organization_id: int | None, parents: dict[int, int | None] | None = None) -> int | None:
+def root_of(organization_id: int | None, roots: dict[int, int] | None = None) -> int | None:
     if organization_id is None:
         return None
-    parents = parents if parents is not None else _parents()
-    node, seen = organization_id, 0
-    while parents.get(node) is not None and seen < 10:
-        node, seen = parents[node], seen + 1
-    return node
+    roots = roots if roots is not None else Organization.objects.root_ids()
+    return roots.get(organization_id, organization_id)
 
 
 def _trees(organization_ids: Iterable[int]) -> set[int]:
     """Every organization in the trees (root and all below) of the given organizations."""
-    parents = _parents()
-    roots = {root_of(pk, parents) for pk in organization_ids}
-    return {pk for pk in parents if root_of(pk, parents) in roots}
+    roots = Organization.objects.root_ids()
+    wanted = {root_of(pk, roots) for pk in organization_ids}
+    return {pk for pk, root in roots.items() if root in wanted}
 
 
 def _subtrees(organization_ids: Iterable[int]) -> set[int]:
@@ -127,18 +120,18 @@ def describe(event: Event) -> str:
 # --- quotas (the caller holds the event row lock) ---------------------------------------------
 
 
-def quota_room(event: Event, organization_id: int | None, *, parents=None) -> bool:
+def quota_room(event: Event, organization_id: int | None, *, roots=None) -> bool:
     """Whether one more confirmed seat for this organization stays within the quota."""
     if not event.quota_per_organization or organization_id is None:
         return True
-    parents = parents if parents is not None else _parents()
-    root = root_of(organization_id, parents)
+    roots = roots if roots is not None else Organization.objects.root_ids()
+    root = root_of(organization_id, roots)
     taken = sum(
         1
-        for org_id in Registration.objects.filter(
-            event=event, status=Status.CONFIRMED, organization__isnull=False
-        ).values_list("organization_id", flat=True)
-        if root_of(org_id, parents) == root
+        for org_id in Registration.objects.confirmed()
+        .filter(event=event, organization__isnull=False)
+        .values_list("organization_id", flat=True)
+        if root_of(org_id, roots) == root
     )
     return taken < event.quota_per_organization
 

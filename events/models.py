@@ -452,7 +452,7 @@ class Registration(models.Model):
     attendance_minutes = models.PositiveIntegerField(_("minutes attended"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     # Wrong attendance codes typed by this person for this event, counted from the first
-    # one (events/code_attempts.py). Kept on the row that is locked while the code is
+    # one (attendance/code_attempts.py). Kept on the row that is locked while the code is
     # checked, so parallel guesses are counted one after another and a cache outage
     # cannot lift the limit.
     code_failures = models.PositiveSmallIntegerField(default=0, editable=False)

@@ -23,6 +23,7 @@ from core.errors import UserError
 from events import domain, eligibility
 from events import hosts as host_rules
 from events.models import Event, ParticipatingOrganization, ProgramItem, Registration, TransitionError
+from events.permissions import can_change_registration, require_manager
 
 Status = Registration.Status
 
@@ -51,7 +52,7 @@ def _lock_event(event_id: int) -> Event:
 
 
 def confirmed_count(event: Event) -> int:
-    return Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
+    return Registration.objects.confirmed().filter(event=event).count()
 
 
 def seats_left(event: Event) -> int | None:
@@ -152,9 +153,7 @@ def _promote_waitlisted(event: Event) -> list[Registration]:
         nxt = next(
             (
                 r
-                for r in Registration.objects.filter(event=event, status=Status.WAITLISTED).order_by(
-                    "created_at", "id"
-                )
+                for r in Registration.objects.waitlisted().filter(event=event)
                 if eligibility.quota_room(event, r.organization_id)
             ),
             None,
@@ -210,7 +209,7 @@ def _organizer_move(
     """
     with transaction.atomic():
         event = _lock_event(registration.event_id)
-        _require_manager(by, event)
+        require_manager(by, event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == target:
             return registration
@@ -276,28 +275,6 @@ def promote(registration: Registration, *, by: User) -> Registration:
 # --- organizer actions on events -------------------------------------------------------
 
 
-def can_manage_event(user: User, event: Event) -> bool:
-    host_ids = [org.pk for org in event.hosts.all()]
-    return permissions.can_manage_for(user, host_ids)
-
-
-def can_view_registrations(user: User, event: Event) -> bool:
-    return can_manage_event(user, event) or permissions.can_read_across_organizations(user)
-
-
-def can_change_registration(user: User, registration: Registration) -> bool:
-    if registration.user_id == user.pk:
-        return True
-    if permissions.can_coordinate_people_of(user, registration.organization_id):
-        return True
-    return can_manage_event(user, registration.event)
-
-
-def _require_manager(user: User, event: Event) -> None:
-    if not can_manage_event(user, event):
-        raise PermissionDenied
-
-
 def create_event(*, by: User, data: dict, hosts: Iterable[Organization], speakers=()) -> Event:
     with transaction.atomic():
         event = Event(**data, created_by=by)
@@ -316,7 +293,7 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
     """Save changes; time, place or join URL changes bump the revision and notify registrants."""
     with transaction.atomic():
         locked = _lock_event(event.pk)
-        _require_manager(by, locked)
+        require_manager(by, locked)
         related_before = audit.snapshot(locked, ["hosts", "speakers"])
         changes = {}
         for field, value in data.items():
@@ -349,7 +326,7 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
 def publish_event(event: Event, *, by: User) -> Event:
     with transaction.atomic():
         locked = _lock_event(event.pk)
-        _require_manager(by, locked)
+        require_manager(by, locked)
         if locked.status == Event.Status.PUBLISHED:
             return locked
         before = locked.status
@@ -369,7 +346,7 @@ def publish_event(event: Event, *, by: User) -> Event:
 def cancel_event(event: Event, *, by: User, reason: str) -> Event:
     with transaction.atomic():
         locked = _lock_event(event.pk)
-        _require_manager(by, locked)
+        require_manager(by, locked)
         if locked.status == Event.Status.CANCELLED:
             return locked
         before = locked.status
@@ -391,7 +368,7 @@ def complete_event(event: Event, *, by: User | None = None) -> Event:
     with transaction.atomic():
         locked = _lock_event(event.pk)
         if by is not None:
-            _require_manager(by, locked)
+            require_manager(by, locked)
         if locked.status != Event.Status.COMPLETED:
             locked.complete()
             locked.save(update_fields=["status", "updated_at"])
@@ -409,7 +386,7 @@ def next_session_number(series_id: int) -> int:
 def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at: datetime) -> Event:
     """第N+1回: same settings and program, new dates, a draft to edit."""
     with transaction.atomic():
-        _require_manager(by, event)
+        require_manager(by, event)
         shift = starts_at - event.starts_at
         number = next_session_number(event.series_id) if event.series_id else None
         copy = Event.objects.create(
@@ -489,7 +466,6 @@ def registration_count_as_of_deadline(event: Event) -> int:
 
 
 __all__ = [
-    "PermissionDenied",
     "RegistrationError",
     "TransitionError",
     "approve",

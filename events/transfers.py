@@ -20,11 +20,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Organization, User
 from accounts.normalize import normalize_email
 from events import domain, eligibility
 from events.models import Event, Registration
-from events.services import RegistrationError, audit_registration, can_change_registration
+from events.permissions import can_change_registration
+from events.services import RegistrationError, audit_registration
 
 Status = Registration.Status
 
@@ -32,9 +33,9 @@ Status = Registration.Status
 def _tree_member(user: User | None, root_id: int) -> bool:
     if user is None:
         return False
-    parents = eligibility._parents()
+    roots = Organization.objects.root_ids()
     org_ids = Membership.objects.filter(user=user).values_list("organization_id", flat=True)
-    return any(eligibility.root_of(pk, parents) == root_id for pk in org_ids)
+    return any(eligibility.root_of(pk, roots) == root_id for pk in org_ids)
 
 
 def find_colleague(registration: Registration, email: str) -> User | None:

@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
-from events import urls_attendance, views, views_transfer
+from events import views, views_transfer
 
 app_name = "events"
 
@@ -36,6 +36,3 @@ urlpatterns = [
     path("coordinate/", views.coordinate, name="coordinate"),
     path("coordinate/<int:pk>/", views.bulk_register, name="bulk_register"),
 ]
-
-# Attendance pages (events/urls_attendance.py) share the events namespace.
-urlpatterns.append(path("", include(urls_attendance)))

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from accounts.normalize import normalize_email
 from events import transfers
 from events.models import Registration
-from events.services import RegistrationError, can_manage_event
+from events.permissions import can_manage_event
+from events.services import RegistrationError
 
 
 class TransferForm(forms.Form):

@@ -26,6 +26,7 @@ from audit import services as audit
 from core.errors import UserError
 from core.tasks import enqueue_after_commit
 from events.models import Event, Registration
+from events.permissions import can_manage_event
 from groupwork import selectors as groupwork
 from notifications import ical
 from notifications.business_days import business_days_before
@@ -77,7 +78,7 @@ def _render_row(spec: Spec, now: datetime) -> dict:
         **spec.context,
     }
     if spec.kind in Outbox.OPTIONAL_KINDS and "unsubscribe_url" not in spec.context:
-        context["unsubscribe_url"] = unsubscribe_url(spec.recipient.pk)
+        context["unsubscribe_url"] = unsubscribe_url(spec.recipient)
     row = {
         "recipient_id": spec.recipient.pk,
         "to_email": "",
@@ -232,7 +233,7 @@ def _personalise(rendered: dict, user: User, *, group: str = "") -> dict:
     from django.utils.html import escape
 
     name = user.full_name or user.email
-    link = unsubscribe_url(user.pk)
+    link = unsubscribe_url(user)
     result = dict(rendered)
     text = rendered["body_text"].replace(_NAME_SLOT, name).replace(_UNSUBSCRIBE_SLOT, link)
     html = rendered["body_html"].replace(_NAME_SLOT, escape(name)).replace(_UNSUBSCRIBE_SLOT, escape(link))
@@ -444,11 +445,7 @@ def registration_ended(registration: Registration, kind: str) -> list[int]:
 
 
 def _active_registrations(event: Event) -> QuerySet[Registration]:
-    return (
-        Registration.objects.filter(event=event, status__in=Registration.ACTIVE)
-        .select_related("user", "event")
-        .order_by("id")
-    )
+    return Registration.objects.active().filter(event=event).select_related("user", "event").order_by("id")
 
 
 _CHANGE_LABELS = {
@@ -639,9 +636,7 @@ def schedule_reminders(
 
 def schedule_reminders_for_registration(registration_id: int) -> list[int]:
     registration = (
-        Registration.objects.select_related("user", "event")
-        .filter(pk=registration_id, status=RegStatus.CONFIRMED)
-        .first()
+        Registration.objects.confirmed().select_related("user", "event").filter(pk=registration_id).first()
     )
     if registration is None:
         return []
@@ -650,9 +645,7 @@ def schedule_reminders_for_registration(registration_id: int) -> list[int]:
 
 def reschedule_event_reminders(event: Event) -> list[int]:
     """After the reminder rules of an event changed."""
-    registrations = Registration.objects.filter(event=event, status=RegStatus.CONFIRMED).select_related(
-        "user"
-    )
+    registrations = Registration.objects.confirmed().filter(event=event).select_related("user")
     ids = schedule_reminders(event, registrations)
     withdraw(
         Outbox.objects.filter(event=event, kind=Kind.REMINDER).exclude(
@@ -683,7 +676,8 @@ def reconcile_reminders(*, now: datetime | None = None, horizon_days: int = 100,
             Outbox.objects.filter(event=event, kind=Kind.REMINDER).values_list("dedupe_key", flat=True)
         )
         registrations = (
-            Registration.objects.filter(event=event, status=RegStatus.CONFIRMED, user__receive_reminders=True)
+            Registration.objects.confirmed()
+            .filter(event=event, user__receive_reminders=True)
             .select_related("user")
             .order_by("id")
         )
@@ -706,8 +700,6 @@ def reconcile_reminders(*, now: datetime | None = None, horizon_days: int = 100,
 
 def set_reminder_rules(event: Event, *, by: User, rules: list[tuple[int, str]]) -> list[ReminderRule]:
     """Replace an event's reminder rules and move its pending reminders accordingly."""
-    from events.services import can_manage_event
-
     if not can_manage_event(by, event):
         raise PermissionDenied
     with transaction.atomic():
@@ -749,18 +741,15 @@ def group_registrations(event: Event, group: str) -> QuerySet[Registration]:
 
     base = Registration.objects.filter(event=event).select_related("user", "event").order_by("id")
     if group == Group.CONFIRMED:
-        return base.filter(status=RegStatus.CONFIRMED)
+        return base.confirmed()
     if group == Group.WAITLISTED:
-        return base.filter(status=RegStatus.WAITLISTED)
+        return base.waitlisted().order_by("id")
     if group == Group.ATTENDED:
-        return base.filter(
-            status=RegStatus.CONFIRMED,
+        return base.confirmed().filter(
             attendance__in=[Registration.Attendance.ATTENDED, Registration.Attendance.LEFT_EARLY],
         )
     if group == Group.PREWORK_MISSING:
-        return surveys_bridge.without_submission(
-            base.filter(status=RegStatus.CONFIRMED), event, kind="prework"
-        )
+        return surveys_bridge.without_submission(base.confirmed(), event, kind="prework")
     raise NotificationError(str(_("Choose who the announcement goes to.")))
 
 
@@ -790,7 +779,7 @@ def render_announcement_preview(event: Event, *, subject: str, body: str, recipi
             "name": recipient.full_name or recipient.email,
             "announcement_subject": subject,
             "announcement_body": body,
-            "unsubscribe_url": unsubscribe_url(recipient.pk),
+            "unsubscribe_url": unsubscribe_url(recipient),
         },
         language=recipient.preferred_language or "ja",
     )
@@ -798,8 +787,6 @@ def render_announcement_preview(event: Event, *, subject: str, body: str, recipi
 
 def announce(*, event: Event, by: User, group: str, subject: str, body: str, nonce: str) -> list[int]:
     """An organizer's announcement to one group. The form's nonce makes a double submit harmless."""
-    from events.services import can_manage_event
-
     if not can_manage_event(by, event):
         raise PermissionDenied
     with transaction.atomic():
@@ -838,8 +825,6 @@ def announce(*, event: Event, by: User, group: str, subject: str, body: str, non
 
 
 def resend(message: Outbox, *, by: User) -> Outbox:
-    from events.services import can_manage_event
-
     if message.event is None or not can_manage_event(by, message.event):
         raise PermissionDenied
     with transaction.atomic():
@@ -864,6 +849,14 @@ def unsubscribe(user: User) -> User:
     return user
 
 
+def renew_unsubscribe_links(user: User) -> None:
+    """A new key for the person's unsubscribe links; every link mailed before stops at once."""
+    from accounts.models import _link_key  # the key's format belongs to the User model
+
+    user.unsubscribe_key = _link_key()
+    user.save(update_fields=["unsubscribe_key"])
+
+
 def renew_calendar_token(user: User) -> str:
     """A new secret for the personal feed; the old URL stops working at once."""
     from accounts.models import _calendar_token
@@ -885,7 +878,8 @@ def status_counts(event: Event) -> dict[str, int]:
 def personal_feed_registrations(user: User) -> QuerySet[Registration]:
     since = timezone.now() - timedelta(days=365)
     return (
-        Registration.objects.filter(user=user, status=RegStatus.CONFIRMED, event__ends_at__gte=since)
+        Registration.objects.confirmed()
+        .filter(user=user, event__ends_at__gte=since)
         .exclude(event__status=Event.Status.DRAFT)
         .select_related("event")
         .prefetch_related("event__program_items")

@@ -15,6 +15,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from events.models import Event, Registration
+from groupwork import materials
+from notifications import ical
 from notifications.models import Outbox
 
 Kind = Outbox.Kind
@@ -82,9 +84,8 @@ def without_submission(registrations: QuerySet[Registration], event: Event, *, k
 
 def _confirmed(event: Event) -> list[Registration]:
     return list(
-        Registration.objects.filter(
-            event=event, status=Registration.Status.CONFIRMED, user__receive_reminders=True
-        )
+        Registration.objects.confirmed()
+        .filter(event=event, user__receive_reminders=True)
         .select_related("user", "event", "organization__parent__parent")
         .order_by("id")
     )
@@ -106,6 +107,12 @@ def _specs(kind: str, form, event: Event, registrations, *, link) -> list:
     from notifications.services import Spec, _context
 
     program = list(event.program_items.all())
+    materials_url = ""
+    if kind in (Kind.QUESTIONNAIRE_INVITATION, Kind.QUESTIONNAIRE_REMINDER) and materials.has_materials(
+        event
+    ):
+        # After the event the page lists the slides and handouts this person may download.
+        materials_url = f"{ical.event_url(event)}#materials"
     return [
         Spec(
             recipient=r.user,
@@ -121,6 +128,7 @@ def _specs(kind: str, form, event: Event, registrations, *, link) -> list:
                 # Lazy: evaluated while rendering, so a broken link fails that row only.
                 form_url=lambda r=r: link(r),
                 due=form.closes_for(event),
+                materials_url=materials_url,
             ),
         )
         for r in registrations
@@ -179,3 +187,24 @@ def survey_mails(*, now: datetime | None = None) -> int:
             if now >= opened + QUESTIONNAIRE_REMINDER_AFTER:
                 written += len(write(_specs(Kind.QUESTIONNAIRE_REMINDER, form, event, missing, link=link)))
     return written
+
+
+def on_link_requested(sender, *, form, event: Event, registration: Registration, **kwargs) -> None:
+    """A fresh questionnaire link, mailed to the person's own address (surveys.links).
+
+    At most one an hour per person and form: the dedupe key carries the hour, so pressing
+    the button again writes nothing new."""
+    from notifications.services import write
+    from surveys.services import questionnaire_url
+
+    hour = timezone.now().strftime("%Y%m%d%H")
+    specs = _specs(
+        Kind.QUESTIONNAIRE_LINK,
+        form,
+        event,
+        [registration],
+        link=lambda r: questionnaire_url(form, r),
+    )
+    for spec in specs:
+        spec.dedupe_key = f"{spec.dedupe_key}:{hour}"
+    write(specs)
