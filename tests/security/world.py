@@ -166,7 +166,7 @@ def _add_notifications(world: World) -> None:
         from notifications.models import Outbox
     except ImportError:
         return
-    from notifications.services import renew_calendar_token
+    from notifications.preferences import renew_calendar_token
 
     participant = world.people["participant"]
     world.objects["unsubscribe_token"] = unsubscribe_token(participant.pk, participant.unsubscribe_key)
