@@ -22,12 +22,24 @@ from audit import services as audit
 from core.dates import format_datetime
 from events.models import Event, ParticipatingOrganization, Registration
 from events.permissions import event_manager_required, event_reader_required
-from surveys import anonymity, exports, links, results, services
+from surveys import (
+    anonymity,
+    answering,
+    building,
+    exports,
+    links,
+    parsing,
+    results,
+    selectors,
+    tokens,
+)
 from surveys import files as filekinds
+from surveys import permissions as form_permissions
 from surveys.aggregation import aggregate_now
+from surveys.errors import SurveyError
 from surveys.forms import FormSettingsForm, QuestionForm, SectionForm, StarterForm
 from surveys.models import Answer, Form, Question, Respondent, Section, Submission, Summary
-from surveys.services import Structure, SurveyError
+from surveys.structure import Structure
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -44,12 +56,12 @@ def _event(form: Form, event_id: int) -> Event:
 
 
 def _require_manager(request, form: Form) -> None:
-    if not services.can_manage_form(request.user, form):
+    if not form_permissions.can_manage_form(request.user, form):
         raise PermissionDenied
 
 
 def _require_reader(request, form: Form) -> None:
-    if not services.can_read_results(request.user, form):
+    if not form_permissions.can_read_results(request.user, form):
         raise PermissionDenied
 
 
@@ -100,7 +112,7 @@ def _page_sections(structure: Structure, *, counts, values, errors, files) -> li
         for index in range(counts.get(section.pk, 1)):
             fields = []
             for q in section.question_list:
-                name = services.field_name(q, index)
+                name = parsing.field_name(q, index)
                 v = values.get((q.pk, index), {})
                 fields.append(
                     FieldView(
@@ -162,14 +174,14 @@ def _render_fill(
     preview=False,
     status=200,
 ):
-    answers = services.answers_by_field(submission)
+    answers = selectors.answers_by_field(submission)
     if parsed is not None:
         counts, values = parsed.counts, _values_from_parse(parsed)
         # A removed block's files moved with it; show what is now stored.
-        files = _files(services.answers_by_field(submission)) if submission else {}
+        files = _files(selectors.answers_by_field(submission)) if submission else {}
     else:
         counts, values, files = (
-            services.repeat_counts(structure, answers),
+            selectors.repeat_counts(structure, answers),
             _values_from_answers(answers),
             _files(answers),
         )
@@ -195,14 +207,14 @@ def _render_fill(
     )
 
 
-def _fill(request, form: Form, event: Event, who: services.Respondent_, post_url: str):
-    if form.anonymous and services.has_answered_anonymously(form, event, who.user):
+def _fill(request, form: Form, event: Event, who: answering.Respondent_, post_url: str):
+    if form.anonymous and answering.has_answered_anonymously(form, event, who.user):
         return render(request, "surveys/thanks.html", {"form": form, "event": event, "already": True})
-    submission = services.existing_submission(form, event, who)
+    submission = answering.existing_submission(form, event, who)
     state = form.window_state(event)
     if state in ("not_yet", "closed"):
         try:
-            services.check_window(form, event)
+            answering.check_window(form, event)
         except SurveyError as error:
             if submission is not None:
                 messages.error(request, str(error))
@@ -227,7 +239,7 @@ def _fill(request, form: Form, event: Event, who: services.Respondent_, post_url
         )
     action = request.POST.get("action", "draft")
     try:
-        outcome = services.save_answers(
+        outcome = answering.save_answers(
             form, event=event, who=who, data=request.POST, uploads=request.FILES, action=action
         )
     except SurveyError as error:
@@ -236,7 +248,7 @@ def _fill(request, form: Form, event: Event, who: services.Respondent_, post_url
         messages.warning(request, notice)
     if outcome.submitted:
         if form.anonymous or who.via_token:
-            # A mailed link ends with the answers it sent (services.read_token): no redirect back to it.
+            # A mailed link ends with the answers it sent (tokens.read_token): no redirect back to it.
             return render(request, "surveys/thanks.html", {"form": form, "event": event, "already": False})
         messages.success(request, _("Thank you. Your answers have been submitted."))
         return redirect(form.url_for("sent", event))
@@ -275,7 +287,7 @@ def fill(request, pk: int, event_id: int):
     form = _form(pk)
     event = _event(form, event_id)
     try:
-        who = services.respondent_for(form, event, request.user)
+        who = answering.respondent_for(form, event, request.user)
     except SurveyError as error:
         return _refusal(request, str(error), event=event, form=form)
     return _fill(request, form, event, who, form.url_for("fill", event))
@@ -290,8 +302,8 @@ def answer_token(request, token: str):
             return _refusal(request, str(error), status=400)
         return render(request, "surveys/link_sent.html", status=200)
     try:
-        form, event, registration = services.read_token(token)
-    except services.LinkUsed as error:
+        form, event, registration = tokens.read_token(token)
+    except tokens.LinkUsed as error:
         return render(
             request,
             "surveys/refused.html",
@@ -300,7 +312,7 @@ def answer_token(request, token: str):
         )
     except SurveyError as error:
         return _refusal(request, str(error), status=400)
-    who = services.respondent_from_registration(form, registration)
+    who = answering.respondent_from_registration(form, registration)
     return _fill(request, form, event, who, reverse("surveys:answer_token", args=[token]))
 
 
@@ -310,11 +322,11 @@ def sent(request, pk: int, event_id: int):
     form = _form(pk)
     event = _event(form, event_id)
     try:
-        who = services.respondent_for(form, event, request.user)
+        who = answering.respondent_for(form, event, request.user)
     except SurveyError as error:
         return _refusal(request, str(error), event=event, form=form)
-    submission = services.existing_submission(form, event, who)
-    answered_anonymously = form.anonymous and services.has_answered_anonymously(form, event, request.user)
+    submission = answering.existing_submission(form, event, who)
+    answered_anonymously = form.anonymous and answering.has_answered_anonymously(form, event, request.user)
     return render(
         request,
         "surveys/sent.html",
@@ -332,8 +344,8 @@ def sent(request, pk: int, event_id: int):
 
 
 def _read_sections(structure: Structure, submission: Submission | None) -> list:
-    answers = services.answers_by_field(submission)
-    counts = services.repeat_counts(structure, answers)
+    answers = selectors.answers_by_field(submission)
+    counts = selectors.repeat_counts(structure, answers)
     sections = []
     for section in structure.sections:
         blocks = []
@@ -344,7 +356,7 @@ def _read_sections(structure: Structure, submission: Submission | None) -> list:
                 rows.append(
                     {
                         "question": q,
-                        "text": services.display_value(q, found),
+                        "text": selectors.display_value(q, found),
                         "file": found[0] if found and found[0].file else None,
                     }
                 )
@@ -364,7 +376,7 @@ def preview(request, pk: int):
     parsed = errors = None
     if request.method == "POST":
         action = request.POST.get("action", "draft")
-        parsed, _removed = services.parse(structure, request.POST, request.FILES, action=action)
+        parsed, _removed = parsing.parse(structure, request.POST, request.FILES, action=action)
         errors = parsed.errors(submitting=action == "submit")
         for notice in parsed.notices:
             messages.warning(request, notice)
@@ -392,11 +404,11 @@ def download_file(request, answer_id: int):
         pk=answer_id,
     )
     submission = answer.submission
-    allowed = services.can_read_results(request.user, submission.form)
+    allowed = form_permissions.can_read_results(request.user, submission.form)
     if not allowed and not submission.form.anonymous:
         try:
-            who = services.respondent_for(submission.form, submission.event, request.user)
-            mine = services.existing_submission(submission.form, submission.event, who)
+            who = answering.respondent_for(submission.form, submission.event, request.user)
+            mine = answering.existing_submission(submission.form, submission.event, who)
             allowed = mine is not None and mine.pk == submission.pk
         except SurveyError:
             allowed = False
@@ -437,7 +449,7 @@ def add_form(request, event: Event):
     if request.method == "POST" and chooser.is_valid():
         whole_series = bool(request.POST.get("whole_series")) and event.series_id
         try:
-            form = services.create_from_starter(
+            form = building.create_from_starter(
                 by=request.user,
                 starter=chooser.cleaned_data["starter"],
                 event=None if whole_series else event,
@@ -518,7 +530,7 @@ def form_settings(request, pk: int):
         request,
         form,
         settings_form,
-        lambda: services.update_form(form, by=request.user, data=settings_form.cleaned_data),
+        lambda: building.update_form(form, by=request.user, data=settings_form.cleaned_data),
         _("The form settings were saved."),
     )
     if saved:
@@ -539,7 +551,7 @@ def section_add(request, pk: int):
         request,
         form,
         edit,
-        lambda: services.add_section(form, by=request.user, data=edit.cleaned_data),
+        lambda: building.add_section(form, by=request.user, data=edit.cleaned_data),
         _("The section was added."),
     )
     if saved:
@@ -559,7 +571,7 @@ def section_edit(request, section_id: int):
         request,
         form,
         edit,
-        lambda: services.update_section(section, by=request.user, data=edit.cleaned_data),
+        lambda: building.update_section(section, by=request.user, data=edit.cleaned_data),
         _("The section was saved."),
     )
     if saved:
@@ -577,7 +589,7 @@ def section_delete(request, section_id: int):
     return _builder_post(
         request,
         section.form,
-        lambda: services.delete_section(section, by=request.user),
+        lambda: building.delete_section(section, by=request.user),
         _("The section was deleted."),
     )
 
@@ -591,7 +603,7 @@ def section_move(request, section_id: int):
     return _builder_post(
         request,
         section.form,
-        lambda: services.move_section(section, by=request.user, offset=offset),
+        lambda: building.move_section(section, by=request.user, offset=offset),
         _("The order was changed."),
     )
 
@@ -614,7 +626,7 @@ def question_add(request, section_id: int):
         request,
         form,
         edit,
-        lambda: services.add_question(section, by=request.user, **_question_service_args(edit)),
+        lambda: building.add_question(section, by=request.user, **_question_service_args(edit)),
         _("The question was added."),
     )
     if saved:
@@ -636,7 +648,7 @@ def question_edit(request, question_id: int):
         request,
         form,
         edit,
-        lambda: services.update_question(question, by=request.user, **_question_service_args(edit)),
+        lambda: building.update_question(question, by=request.user, **_question_service_args(edit)),
         _("The question was saved."),
     )
     if saved:
@@ -655,7 +667,7 @@ def question_delete(request, question_id: int):
     return _builder_post(
         request,
         question.form,
-        lambda: services.delete_question(question, by=request.user),
+        lambda: building.delete_question(question, by=request.user),
         _("The question was deleted."),
     )
 
@@ -671,7 +683,7 @@ def question_move(request, question_id: int):
     return _builder_post(
         request,
         question.form,
-        lambda: services.move_question(question, by=request.user, offset=offset),
+        lambda: building.move_question(question, by=request.user, offset=offset),
         _("The order was changed."),
     )
 
@@ -863,7 +875,7 @@ def results_page(request, pk: int, event_id: int):
     summary = Summary.objects.filter(form=form, event=event).first()
     context = results.build(form, summary, structure)
     context["rate"] = results.response_rate(form, event, context["responses"])
-    context["can_recalculate"] = services.can_manage_form(request.user, form) and not form.anonymous
+    context["can_recalculate"] = form_permissions.can_manage_form(request.user, form) and not form.anonymous
     # Free text: listed and searchable, a page at a time.
     query = (request.GET.get("q") or "").strip()[:100]
     text_ids = [q.pk for q in structure.questions.values() if q.is_text]
@@ -898,7 +910,7 @@ def results_page(request, pk: int, event_id: int):
             "query": query,
             "text_page": page,
             "text_rows": text_rows,
-            "can_manage": services.can_manage_form(request.user, form),
+            "can_manage": form_permissions.can_manage_form(request.user, form),
             "anonymity_message": anonymity_message(form, event) if form.anonymous else "",
         }
     )

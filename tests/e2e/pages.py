@@ -80,7 +80,7 @@ def build_world(*, municipality, organizer, participant, reviewer, coordinator) 
 
     world = World(municipality, organizer, participant, reviewer, coordinator, event, held)
     try:
-        from surveys.services import create_from_starter
+        from surveys.building import create_from_starter
     except ImportError:  # issue 4 not in yet: the survey pages are left out
         return world
     world.forms["prework"] = create_from_starter(by=organizer, starter="worksheet", event=event)
