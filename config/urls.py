@@ -31,6 +31,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("records/", include("records.urls")),
+    path("privacy/", include("privacy.urls")),
     path("c/", include("records.urls_verify")),
     path("admin/", admin.site.urls),
 ]

@@ -300,6 +300,13 @@ RULES: dict[str, Rule] = {
         params={"number": "certificate"},
         why="public verification of one number (valid/revoked/unknown); the holder's name is only checked, never shown",
     ),
+    # --- privacy: one's own data, the privacy page, the administrators' retention page ----------
+    "privacy:mine": Rule(SIGNED_IN, why=OWN_DATA),
+    "privacy:delete_account": Rule(
+        SIGNED_IN,
+        why=OWN_DATA + " (deletes only the signed-in account, after its password)",
+        self_service=True,
+    ),
     # --- Django admin: staff only (no persona here is staff) ------------------------------------
     "admin:*": Rule(NOBODY, why="staff only"),
     "admin:login": Rule(EVERYONE, why="the admin's sign-in page", self_service=True),
