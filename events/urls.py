@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import views, views_transfer
+from events import views, views_audit, views_transfer
 
 app_name = "events"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("manage/<int:pk>/cancel/", views.cancel_event, name="cancel_event"),
     path("manage/<int:pk>/next/", views.next_session, name="next_session"),
     path("manage/<int:pk>/registrations/", views.registrations, name="registrations"),
+    path("manage/<int:pk>/audit/", views_audit.event_trail, name="audit_trail"),
     path(
         "manage/<int:pk>/registrations/<int:registration_id>/<slug:action>/",
         views.registration_action,
