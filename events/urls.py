@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import views, views_audit
+from events import views, views_audit, views_transfer
 
 app_name = "events"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.event_detail, name="detail"),
     path("<int:pk>/register/", views.register, name="register"),
     path("<int:pk>/cancel/", views.cancel_own, name="cancel_own"),
+    path("<int:pk>/registrations/<int:registration_id>/transfer/", views_transfer.transfer, name="transfer"),
     path("mine/", views.my_events, name="mine"),
     path("series/<int:pk>/", views.series_detail, name="series_detail"),
     path("manage/", views.manage, name="manage"),

@@ -156,6 +156,12 @@ RULES: dict[str, Rule] = {
     "events:register": Rule(SIGNED_IN, why="anyone signed in registers themselves", self_service=True),
     "events:cancel_own": Rule(SIGNED_IN, why="cancels only one's own registration", self_service=True),
     "events:mine": Rule(SIGNED_IN, why=OWN_DATA),
+    "events:transfer": Rule(
+        frozenset({"participant", "owner"}),
+        params={"registration_id": "registration"},
+        why="the registrant, their coordinator or the event's organizer passes the seat on",
+        self_service=True,
+    ),
     "attendance:attendance_code": Rule(SIGNED_IN, why="records one's own attendance", self_service=True),
     "attendance:checkin": Rule(
         SIGNED_IN, why=CAPABILITY + "; records one's own attendance", self_service=True
