@@ -5,10 +5,12 @@ from functools import partial
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.encoding import force_str
 
 from accounts.normalize import normalize_email
+from core.http import client_ip
 from core.tasks import publish
 
 logger = logging.getLogger(__name__)
@@ -21,6 +23,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def format_email_subject(self, subject) -> str:
         """[つなぐ] like every other mail of ours, not the request's host name."""
         return f"[{settings.TSUNAGU_BRAND}] {force_str(subject).strip()}"
+
+    def get_client_ip(self, request) -> str:
+        # Rate limits count per client, not per proxy (TRUSTED_PROXY_COUNT, core/http.py).
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render here (the request has the site and language), send from a Celery worker.

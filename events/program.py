@@ -14,12 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from accounts.models import User
 from audit import services as audit
 from core.errors import UserError
@@ -32,6 +30,7 @@ from events.models import (
     SpeakerRole,
     offset_of,
 )
+from events.permissions import require_manager
 
 
 class ProgramError(UserError):
@@ -61,19 +60,13 @@ class SpeakerLine:
     title: str = ""
 
 
-def _require_manager(user: User, event: Event) -> None:
-    # The same rule as events.services.can_manage_event (which imports this module).
-    if not permissions.can_manage_for(user, [org.pk for org in event.hosts.all()]):
-        raise PermissionDenied
-
-
 def save_program(event: Event, *, by: User, rows: list[Row]) -> list[ProgramItem]:
     """Replace the program with `rows`, in their order. Rows keep their id when they had
     one (materials and links may hang on them); an id of another event's row is refused;
     rows not posted are deleted."""
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
-        _require_manager(by, locked)
+        require_manager(by, locked)
         existing = {item.pk: item for item in ProgramItem.objects.filter(event=locked)}
         allowed_speakers = set(EventSpeaker.objects.filter(event=locked).values_list("speaker_id", flat=True))
         kept: list[ProgramItem] = []
@@ -125,7 +118,7 @@ def set_speakers(event: Event, *, by: User | None, lines: list[SpeakerLine]) -> 
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         if by is not None:
-            _require_manager(by, locked)
+            require_manager(by, locked)
         links = []
         seen: set[int] = set()
         for line in lines:

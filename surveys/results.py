@@ -18,7 +18,7 @@ from core.dates import paren
 from events.models import Event, Registration
 from surveys.anonymity import shown_groups
 from surveys.models import Form, Question, Submission, Summary
-from surveys.services import Structure
+from surveys.structure import Structure
 
 
 @dataclass

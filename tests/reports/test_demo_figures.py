@@ -1,5 +1,5 @@
 """The demo's 2021年度 dashboard against figures worked out by hand from the demo's table
-(events/demo.py, PARTICIPATION), not read back from the code that computes them.
+(demo/events.py, PARTICIPATION), not read back from the code that computes them.
 
 The table, per session and organization — registered / attended / left early / absent,
 questionnaire answered (of those present), pre-work sent:
@@ -79,13 +79,9 @@ def _figures(f):
 
 @pytest.fixture
 def demo(db):
-    from events import demo as events_demo
-    from reports import demo as reports_demo
-    from surveys import demo as surveys_demo
+    from demo import loader
 
-    events_demo.load(None)
-    surveys_demo.load(None)
-    reports_demo.load(None)
+    loader.load(None)
 
 
 @pytest.mark.django_db
