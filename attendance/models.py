@@ -20,6 +20,15 @@ class ZoomImport(models.Model):
     filename = models.CharField(_("file name"), max_length=255, blank=True)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
+    # What the report says about itself, checked against the event before anything is
+    # recorded (attendance/zoom_import.py).
+    meeting_id = models.CharField(_("meeting ID in the report"), max_length=20, blank=True)
+    report_date = models.DateField(_("date of the report"), null=True, blank=True)
+    date_override = models.BooleanField(
+        _("imported although its date differs from the event's"), default=False
+    )
+    override_reason = models.TextField(_("why the date differs"), blank=True)
+    skipped = models.JSONField(_("lines not used"), default=list, blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -38,6 +47,13 @@ class ZoomImport(models.Model):
 class ZoomImportRow(models.Model):
     """One person in a report: their lines (rejoins) summed into minutes."""
 
+    class MatchedBy(models.TextChoices):
+        EMAIL = "email", _("email address")
+        PREFIX = "prefix", _("municipality prefix and name")
+        NAME = "name", _("name (the only registrant with it)")
+        ORGANIZER = "organizer", _("an organizer of the event")
+        NONE = "", _("not matched")
+
     class State(models.TextChoices):
         MATCHED = "matched", _("Matched automatically")
         UNMATCHED = "unmatched", _("Needs review")
@@ -47,7 +63,14 @@ class ZoomImportRow(models.Model):
     zoom_import = models.ForeignKey(ZoomImport, on_delete=models.CASCADE, related_name="rows")
     name = models.CharField(_("name in Zoom"), max_length=300)
     email = models.CharField(_("email in Zoom"), max_length=254, blank=True)
+    # Credited minutes: the union of the group's join–leave spans, never more than the event.
     minutes = models.PositiveIntegerField(_("minutes"))
+    reported_minutes = models.PositiveIntegerField(_("minutes in the report"), default=0)
+    lines = models.JSONField(_("report lines"), default=list, blank=True)
+    matched_by = models.CharField(
+        _("matched by"), max_length=20, choices=MatchedBy.choices, blank=True, default=MatchedBy.NONE
+    )
+    review_reason = models.CharField(_("why it needs review"), max_length=200, blank=True)
     sessions = models.PositiveSmallIntegerField(_("times joined"), default=1)
     first_joined_at = models.DateTimeField(_("first joined"), null=True, blank=True)
     last_left_at = models.DateTimeField(_("last left"), null=True, blank=True)

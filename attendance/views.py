@@ -23,6 +23,7 @@ from attendance.errors import AttendanceError
 from attendance.models import ZoomImport, ZoomImportRow
 from audit import services as audit
 from core import pdf
+from core.dates import list_join, paren
 from events.models import Event, Registration
 from events.permissions import event_manager_required, event_reader_required
 
@@ -50,6 +51,26 @@ class ZoomReportForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+    allow_other_date = forms.BooleanField(
+        label=gettext_lazy("The report's date differs from the event's, and it is this event's report"),
+        required=False,
+        help_text=gettext_lazy(
+            "Only when the import was refused for its date (a session that ran past midnight)."
+        ),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Why the date differs"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Kept with the import and in the audit trail."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("allow_other_date") and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Say why this report of another day belongs to this event."))
+        return cleaned
 
     def clean_report(self):
         upload = self.cleaned_data["report"]
@@ -220,7 +241,12 @@ def zoom_import(request, event: Event):
             upload = form.cleaned_data["report"]
             try:
                 result = zoom_imports.import_zoom_report(
-                    event, by=request.user, data=upload.read(), filename=upload.name
+                    event,
+                    by=request.user,
+                    data=upload.read(),
+                    filename=upload.name,
+                    allow_other_date=form.cleaned_data.get("allow_other_date", False),
+                    reason=form.cleaned_data.get("reason", ""),
                 )
             except AttendanceError as error:
                 form.add_error("report", str(error))
@@ -235,10 +261,11 @@ def zoom_import(request, event: Event):
                     messages.success(
                         request,
                         _(
-                            "Imported: %(matched)s people matched (%(attended)s attended, %(left)s left early), "
-                            "%(absent)s marked absent, %(unmatched)s to review."
+                            "Imported (read as %(encoding)s): %(matched)s people matched (%(attended)s attended, "
+                            "%(left)s left early), %(absent)s marked absent, %(unmatched)s to review."
                         )
                         % {
+                            "encoding": zoom.ENCODING_LABELS.get(result.encoding, result.encoding),
                             "matched": result.matched,
                             "attended": result.attended,
                             "left": result.left_early,
@@ -246,6 +273,15 @@ def zoom_import(request, event: Event):
                             "unmatched": result.unmatched,
                         },
                     )
+                    skipped = result.zoom_import.skipped
+                    if skipped:
+                        messages.warning(
+                            request,
+                            _("Lines not used: %(lines)s.")
+                            % {"lines": list_join(f"{s['line']}{paren(s['reason'])}" for s in skipped)},
+                        )
+                    for note in result.notes:
+                        messages.info(request, note)
                 if result.created and result.unmatched:
                     return redirect("attendance:zoom_review", event.pk)
                 return redirect("attendance:roster", event.pk)

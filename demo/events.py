@@ -491,6 +491,7 @@ def load(stdout=None) -> dict:
         },
     )
     soka_series.hosts.add(orgs["soka"])
+    _contact(soka_series, "草加市 健康福祉部 福祉政策課 政策総務係", "seisaku@city.soka.example.jp")
     soka_series.speakers.add(sp["石川"], sp["加藤"], sp["猿渡"], sp["大原"])
     common = {
         "kind": Event.Kind.TRAINING,
@@ -586,6 +587,7 @@ def load(stdout=None) -> dict:
         },
     )
     ex_series.hosts.add(orgs["yuyu"])
+    _contact(ex_series, "社会福祉法人ゆうゆう", "jimukyoku@yuyu.example.jp")
     ex_series.speakers.add(sp["斎藤"], sp["江崎"])
     participants = [
         ("gyoda", "健康福祉部 福祉課、子ども未来課、高齢者福祉課、保健センター"),
@@ -668,6 +670,7 @@ def load(stdout=None) -> dict:
         },
     )
     tk_series.hosts.add(orgs["tomakomai"])
+    _contact(tk_series, "苫小牧市 福祉部 総合福祉課", "sogo-fukushi@city.tomakomai.example.jp")
     tk_series.speakers.add(sp["猿渡"], sp["大原"])
     tk_common = {
         "kind": Event.Kind.FIELDWORK,
@@ -727,6 +730,14 @@ def load(stdout=None) -> dict:
     if stdout is not None:
         stdout.write(f"Demo: {Event.objects.count()} events, {Registration.objects.count()} registrations.")
     return {"logins": logins, "held": [s1, s2, *exchange, t1, t2], "upcoming": upcoming}
+
+
+def _contact(series: EventSeries, department: str, email: str) -> None:
+    """問い合わせ先: the department the casebook names (所管部署); the address is a demo one
+    (example.jp) and no phone number is invented."""
+    if not series.contact_department:
+        series.contact_department, series.contact_email = department, email
+        series.save(update_fields=["contact_department", "contact_email"])
 
 
 def _snapshot(event: Event, printed: int) -> None:
