@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import list_join
+
 ACTION_LABELS = {
     "registration.approve": _("Registration approved"),
     "registration.decline": _("Registration declined"),
@@ -80,9 +82,9 @@ def _plain(value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, list | tuple):
-        return "、".join(_plain(v) for v in value) or "—"
+        return list_join(_plain(v) for v in value) or "—"
     if isinstance(value, dict):
-        return "、".join(f"{k}: {_plain(v)}" for k, v in value.items())
+        return list_join(f"{k}: {_plain(v)}" for k, v in value.items())
     return str(value)
 
 

@@ -204,7 +204,7 @@ POOLS = {
     "tomakomai_disability": 3,
     "tomakomai_csw": 9,
     "tomakomai_npo": 9,
-    "gyoda_welfare": 1,
+    "gyoda_welfare": 2,
     "gyoda_children": 1,
     "gyoda_elderly": 1,
     "gyoda_health": 1,
@@ -260,7 +260,7 @@ PARTICIPATION: dict[tuple[str, int], list[Part]] = {
         Part("豊田市", ["toyota_consult"], 2, 2, 0, answered=2),
     ],
     ("自治体間意見交換会", 2): [
-        Part("行田市", GYODA, 4, 4, 0, answered=3),
+        Part("行田市", GYODA, 5, 5, 0, answered=4),
         Part("草加市", ["soka_policy"], 2, 2, 0, answered=2),
         Part("苫小牧市", ["tomakomai_general"], 2, 1, 1, answered=2),
         Part("釧路市", ["kushiro_office"], 2, 2, 0, answered=2),

@@ -106,7 +106,7 @@ def test_results_page_shows_chart_table_and_rate(client, event, organizer):
     assert "vendor/chartjs/chart.umd.min.js" in body and "cdn" not in body.lower()
     assert 'data-survey-chart="chart-data-' in body
     assert "80%" in body  # 4 of 5 confirmed, before attendance is taken
-    assert '<th scope="row">1（不満）</th>' in body
+    assert '<th scope="row">1 (不満)</th>' in body  # an English page: English brackets
     # Once attendance is taken the rate is of attendees (3 attended, 2 absent).
     Registration.objects.filter(event=event).update(attendance="absent")
     Registration.objects.filter(pk__in=[r.pk for r in registrations[:3]]).update(attendance="attended")
