@@ -83,6 +83,8 @@ MIDDLEWARE = [
     # Before anything reads the body (CSRF reads the form): refuse it by its announced size.
     "core.uploads.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their own caching and need no CSP.
+    "config.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

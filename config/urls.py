@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from accounts import views as account_views
 from config import health
+from config.admin_login import admin_login
 
 
 class FaviconView(RedirectView):
@@ -31,6 +32,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("records/", include("records.urls")),
     path("c/", include("records.urls_verify")),
+    # Before the admin's own URLs: its login form has no rate limit (config/admin_login.py).
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
 

@@ -85,6 +85,9 @@ RULES: dict[str, Rule] = {
     "healthz_status": Rule(
         NOBODY, why="the operator's status page: staff, or a monitor with HEALTH_STATUS_TOKEN"
     ),
+    # Anonymous: sent to the site's (rate-limited) sign-in page, which the matrix counts as
+    # "deny"; signed in without staff rights: sent home with a message.
+    "admin_login": Rule(SIGNED_IN, why="config/admin_login.py: the admin signs in through allauth"),
     "favicon": Rule(EVERYONE, why="a redirect to the site's icon"),
     "set_language": Rule(EVERYONE, why="Django's language switch: a cookie", self_service=True),
     "^media/(?P<path>.*)$": Rule(
@@ -269,6 +272,6 @@ RULES: dict[str, Rule] = {
     ),
     # --- Django admin: staff only (no persona here is staff) ------------------------------------
     "admin:*": Rule(NOBODY, why="staff only"),
-    "admin:login": Rule(EVERYONE, why="the admin's sign-in page", self_service=True),
+    "admin:login": Rule(SIGNED_IN, why="the same path as admin_login, which answers it", self_service=True),
     "admin:logout": Rule(EVERYONE, why="signs out the one who asks", self_service=True),
 }
