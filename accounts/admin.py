@@ -1,7 +1,10 @@
-from django.contrib import admin
+from allauth.mfa.models import Authenticator
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts import mfa
+from accounts.lifecycle import pseudonymize
 from accounts.models import Membership, Organization, User
 from accounts.services import audit_membership
 from audit import services as audit
@@ -63,6 +66,45 @@ class UserAdmin(AuditedMemberships, BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
 
+    actions = ["reset_two_factor", "delete_accounts_on_request"]
+
+    @admin.action(description=_("Reset two-factor sign-in (lost device)"), permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        """The person lost their phone and their recovery codes: their authenticators are
+        removed (audited) and they set up a new one at their next sign-in."""
+        reset = [user for user in queryset if mfa.reset_authenticators(user=user, by=request.user)]
+        if reset:
+            self.message_user(
+                request,
+                _("Two-factor sign-in was reset for: %(people)s. They set it up again at their next sign-in.")
+                % {"people": "、".join(str(user) for user in reset)},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, _("None of them had two-factor sign-in set up."), messages.WARNING)
+
+    def get_actions(self, request):
+        # Deleting a person would take their registrations, attendance and answers with it
+        # (or be refused by PROTECT); an account is deleted by pseudonymizing it instead.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Delete the selected accounts at the person's request (pseudonymize)"))
+    def delete_accounts_on_request(self, request, queryset):
+        done = sum(
+            pseudonymize(user, by=request.user, reason="administrator, at the person's request")
+            for user in queryset.exclude(pk=request.user.pk)
+        )
+        self.message_user(
+            request,
+            _("%(count)s accounts were deleted: names, addresses and files erased, history kept anonymously.")
+            % {"count": done},
+        )
+
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(User.objects.get(pk=obj.pk), _PRIVILEGES) if change else {}
         super().save_model(request, obj, form, change)
@@ -97,6 +139,19 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_kana", "prefecture"]
     autocomplete_fields = ["parent"]
 
+    def get_actions(self, request):
+        # No bulk delete: each organization is checked for history on its own page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        """Only an organization with no history: hosting an event or a series would be
+        removed silently with it (the registrations and sheets that name it are PROTECTed)."""
+        if obj is not None and (obj.hosted_events.exists() or obj.series.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedMemberships, admin.ModelAdmin):
@@ -122,3 +177,27 @@ class MembershipAdmin(AuditedMemberships, admin.ModelAdmin):
         for membership in queryset.select_related("user", "organization"):
             self._audit_membership_delete(request, membership)
         super().delete_queryset(request, queryset)
+
+
+# allauth's own admin for authenticators would let a row be deleted without a trace; the
+# audited reset above is the way to remove them, so here they are only listed.
+if admin.site.is_registered(Authenticator):
+    admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    search_fields = ["user__email", "user__full_name"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -67,14 +67,18 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "audit",
     "accounts",
     "events",
+    "attendance",
     "surveys",
     "groupwork",
     "notifications",
     "reports",
     "records",
+    "privacy",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +98,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication and messages: organizers, reviewers and staff without a second
+    # factor are sent to set one up (accounts/mfa.py).
+    "accounts.mfa.RequireMFAMiddleware",
 ]
 # Django's technical 404/500 pages only when asked for; otherwise `make run` shows the
 # same error pages as production (config/errors.py).
@@ -193,6 +200,15 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_SESSION_REMEMBER = None
+
+# Two-factor sign-in (allauth.mfa): authenticator apps and recovery codes; required for
+# organizers, reviewers and staff (accounts/mfa.py).
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Tsunagu"
+MFA_RECOVERY_CODE_COUNT = 10
+# One period either side: office PCs and phones drift a little.
+MFA_TOTP_TOLERANCE = 1
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]

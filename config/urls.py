@@ -5,9 +5,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from accounts import views as account_views
 from config import health
 from config.admin_login import admin_login
+from events import views as event_views
 
 
 class FaviconView(RedirectView):
@@ -17,7 +17,7 @@ class FaviconView(RedirectView):
 
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", event_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/status", health.status, name="healthz_status"),
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
@@ -26,12 +26,15 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("events/", include("events.urls")),
+    path("events/", include("attendance.urls")),
     path("events/", include("groupwork.urls")),
     path("forms/", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("records/", include("records.urls")),
+    path("privacy/", include("privacy.urls")),
     path("c/", include("records.urls_verify")),
+    path("audit/", include("events.urls_audit")),
     # Before the admin's own URLs: its login form has no rate limit (config/admin_login.py).
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),

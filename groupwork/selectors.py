@@ -32,22 +32,18 @@ def organization_index(ids: Iterable[int | None]) -> dict[int, OrgInfo]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    rows = {o["id"]: o for o in Organization.objects.values("id", "parent_id", "name", "kind")}
+    paths = Organization.objects.paths()
     result = {}
     for org_id in wanted:
-        chain, node, seen = [], rows.get(org_id), 0
-        while node is not None and seen < 8:
-            chain.append(node)
-            node = rows.get(node["parent_id"]) if node["parent_id"] else None
-            seen += 1
+        chain = paths.get(org_id)
         if not chain:
             continue
         root = chain[-1]
         result[org_id] = OrgInfo(
-            root_id=root["id"],
-            root_name=root["name"],
-            kind=root["kind"],
-            display=" ".join(n["name"] for n in reversed(chain)),
+            root_id=root.pk,
+            root_name=root.name,
+            kind=root.kind,
+            display=" ".join(n.name for n in reversed(chain)),
         )
     return result
 
@@ -58,7 +54,8 @@ def plan_for(event: Event) -> GroupPlan | None:
 
 def confirmed(event: Event) -> list[Registration]:
     return list(
-        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+        Registration.objects.confirmed()
+        .filter(event=event)
         .select_related("user")
         .order_by("user__full_name_kana", "user__email", "id")
     )

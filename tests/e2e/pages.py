@@ -80,7 +80,7 @@ def build_world(*, municipality, organizer, participant, reviewer, coordinator) 
 
     world = World(municipality, organizer, participant, reviewer, coordinator, event, held)
     try:
-        from surveys.services import create_from_starter
+        from surveys.building import create_from_starter
     except ImportError:  # issue 4 not in yet: the survey pages are left out
         return world
     world.forms["prework"] = create_from_starter(by=organizer, starter="worksheet", event=event)
@@ -122,6 +122,9 @@ PAGES = [
     Page("login", None, "account_login"),
     Page("my events", "participant", "events:mine"),
     Page("profile", "participant", "accounts:profile"),
+    Page("two-factor sign-in", "participant", "mfa_index"),
+    Page("organizer: two-factor sign-in", "organizer", "mfa_index"),
+    Page("confirm password (before two-factor changes)", "organizer", "account_reauthenticate"),
     Page("organizer: events", "organizer", "events:manage"),
     Page("organizer: new series", "organizer", "events:series_create"),
     Page("organizer: new event", "organizer", "events:event_create"),
@@ -129,10 +132,11 @@ PAGES = [
     Page("organizer: program", "organizer", "events:program", lambda w: [w.event.pk]),
     Page("organizer: event", "organizer", "events:manage_event", lambda w: [w.event.pk]),
     Page("organizer: registrations", "organizer", "events:registrations", lambda w: [w.event.pk]),
+    Page("organizer: audit trail", "organizer", "events:audit_trail", lambda w: [w.event.pk]),
     Page("coordinator: my organization", "coordinator", "events:coordinate"),
     Page("coordinator: register colleagues", "coordinator", "events:bulk_register", lambda w: [w.event.pk]),
-    Page("organizer: roster", "organizer", "events:roster", lambda w: [w.held.pk]),
-    Page("participant: attendance code", "participant", "events:attendance_code", lambda w: [w.held.pk]),
+    Page("organizer: roster", "organizer", "attendance:roster", lambda w: [w.held.pk]),
+    Page("participant: attendance code", "participant", "attendance:attendance_code", lambda w: [w.held.pk]),
     Page("pre-work form", "participant", "surveys:fill", lambda w: [w.forms["prework"].pk, w.event.pk]),
     Page("questionnaire", "participant", "surveys:fill", lambda w: [w.forms["questionnaire"].pk, w.held.pk]),
     Page("organizer: form builder", "organizer", "surveys:builder", lambda w: [w.forms["prework"].pk]),

@@ -137,6 +137,17 @@ def _add_groupwork(world: World) -> None:
     )
     services.set_locked(world.event, by=owner, locked=True)
     world.objects["pair_rule"] = rule.pk
+    from groupwork import materials
+
+    slides = materials.add(
+        world.event,
+        by=owner,
+        title="講義スライド",
+        audience="registrants",
+        visible_from="now",
+        url="https://video.example.jp/recording/1",
+    )
+    world.objects["material"] = slides.pk
 
 
 def _pending_member(municipality):
@@ -155,9 +166,10 @@ def _add_notifications(world: World) -> None:
         from notifications.models import Outbox
     except ImportError:
         return
-    from notifications.services import renew_calendar_token
+    from notifications.preferences import renew_calendar_token
 
-    world.objects["unsubscribe_token"] = unsubscribe_token(world.people["participant"].pk)
+    participant = world.people["participant"]
+    world.objects["unsubscribe_token"] = unsubscribe_token(participant.pk, participant.unsubscribe_key)
     world.objects["calendar_token"] = renew_calendar_token(world.people["participant"])
     message = Outbox.objects.filter(recipient=world.people["participant"]).order_by("pk").first()
     if message is not None:
@@ -166,16 +178,16 @@ def _add_notifications(world: World) -> None:
 
 def _add_surveys(world: World) -> None:
     try:
-        from surveys import services
+        from surveys import building, tokens
         from surveys.models import Answer, Question, Section, Submission
     except ImportError:
         return
     owner, participant = world.people["owner"], world.people["participant"]
-    prework = services.create_from_starter(by=owner, starter="worksheet", event=world.event)
-    questionnaire = services.create_from_starter(by=owner, starter="questionnaire", event=world.held)
+    prework = building.create_from_starter(by=owner, starter="worksheet", event=world.event)
+    questionnaire = building.create_from_starter(by=owner, starter="questionnaire", event=world.held)
     # A named questionnaire too: only its results may be recalculated on demand.
-    named = services.create_from_starter(by=owner, starter="questionnaire", event=world.held)
-    services.update_form(named, by=owner, data={"anonymous": False})
+    named = building.create_from_starter(by=owner, starter="questionnaire", event=world.held)
+    building.update_form(named, by=owner, data={"anonymous": False})
     submission = Submission.objects.create(
         form=prework,
         event=world.event,
@@ -198,7 +210,7 @@ def _add_surveys(world: World) -> None:
         question=question.pk,
         submission=submission.pk,
         file_answer=answer.pk,
-        answer_token=services.make_token(questionnaire, world.held_registration),
+        answer_token=tokens.make_token(questionnaire, world.held_registration),
     )
 
 
@@ -314,7 +326,8 @@ class _FormHarvester(HTMLParser):
         elif tag == "textarea" and a.get("name"):
             self._textarea = a["name"]
             self._form["data"][a["name"]] = ""
-            self._form["texts"].append(a["name"])
+            if a.get("inputmode") != "email":  # a list of addresses, like type=email: left as it is
+                self._form["texts"].append(a["name"])
         elif tag == "select" and a.get("name"):
             self._select = a["name"]
         elif tag == "option" and self._select and ("selected" in a or self._select not in self._form["data"]):
