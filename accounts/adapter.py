@@ -4,9 +4,11 @@ import logging
 from functools import partial
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.normalize import normalize_email
+from core.http import client_ip
 from core.tasks import publish
 
 logger = logging.getLogger(__name__)
@@ -15,6 +17,13 @@ logger = logging.getLogger(__name__)
 class AccountAdapter(DefaultAccountAdapter):
     def clean_email(self, email: str) -> str:
         return super().clean_email(normalize_email(email))
+
+    def get_client_ip(self, request) -> str:
+        # Rate limits count per client, not per proxy (TRUSTED_PROXY_COUNT, core/http.py).
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render here (the request has the site and language), send from a Celery worker.

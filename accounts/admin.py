@@ -1,7 +1,9 @@
-from django.contrib import admin
+from allauth.mfa.models import Authenticator
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts import mfa
 from accounts.models import Membership, Organization, User
 from accounts.services import audit_membership
 from audit import services as audit
@@ -63,6 +65,23 @@ class UserAdmin(AuditedMemberships, BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
 
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset two-factor sign-in (lost device)"), permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        """The person lost their phone and their recovery codes: their authenticators are
+        removed (audited) and they set up a new one at their next sign-in."""
+        reset = [user for user in queryset if mfa.reset_authenticators(user=user, by=request.user)]
+        if reset:
+            self.message_user(
+                request,
+                _("Two-factor sign-in was reset for: %(people)s. They set it up again at their next sign-in.")
+                % {"people": "、".join(str(user) for user in reset)},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, _("None of them had two-factor sign-in set up."), messages.WARNING)
+
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(User.objects.get(pk=obj.pk), _PRIVILEGES) if change else {}
         super().save_model(request, obj, form, change)
@@ -122,3 +141,27 @@ class MembershipAdmin(AuditedMemberships, admin.ModelAdmin):
         for membership in queryset.select_related("user", "organization"):
             self._audit_membership_delete(request, membership)
         super().delete_queryset(request, queryset)
+
+
+# allauth's own admin for authenticators would let a row be deleted without a trace; the
+# audited reset above is the way to remove them, so here they are only listed.
+if admin.site.is_registered(Authenticator):
+    admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    search_fields = ["user__email", "user__full_name"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -41,6 +41,10 @@ def _calendar_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _link_key() -> str:
+    return secrets.token_urlsafe(9)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     class Language(models.TextChoices):
         JA = "ja", "日本語"
@@ -57,6 +61,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     receive_reminders = models.BooleanField(_("receive reminders and announcements"), default=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=_calendar_token, editable=False)
+    # Part of every unsubscribe link mailed to the person: a new key (from the profile)
+    # makes all earlier links stop at once. Empty until the first renewal, which is what
+    # links from before keys existed carry, so those keep working until then.
+    unsubscribe_key = models.CharField(max_length=16, blank=True, default="", editable=False)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -99,6 +107,51 @@ class User(AbstractBaseUser, PermissionsMixin):
         return reverse("accounts:profile")
 
 
+# The organization tree (市 → 部 → 課 → 係) is shallow; this bounds every walk up it so
+# a parent loop written by hand in the admin cannot hang a page.
+MAX_TREE_DEPTH = 8
+
+
+def _path_up(node, parent_of) -> list:
+    """node, its parent, … the top organization (at most MAX_TREE_DEPTH hops)."""
+    path = [node]
+    for _hop in range(MAX_TREE_DEPTH):
+        parent = parent_of(path[-1])
+        if parent is None:
+            break
+        path.append(parent)
+    return path
+
+
+class OrganizationQuerySet(models.QuerySet):
+    """The one organization-tree helper: every walk up or down the tree goes through here."""
+
+    def paths(self) -> dict[int, list[Organization]]:
+        """Every organization's id → [it, its parent, …, its top], from one query of the whole tree."""
+        nodes = {o.pk: o for o in self.model.objects.only("id", "name", "parent_id", "prefecture", "kind")}
+        return {pk: _path_up(node, lambda n: nodes.get(n.parent_id)) for pk, node in nodes.items()}
+
+    def root_map(self) -> dict[int, Organization]:
+        """Every organization's id → its top organization, from one query of the whole tree."""
+        return {pk: path[-1] for pk, path in self.paths().items()}
+
+    def root_ids(self) -> dict[int, int]:
+        """Every organization's id → the id of its top organization."""
+        return {pk: root.pk for pk, root in self.root_map().items()}
+
+    def descendant_ids(self, root_ids) -> set[int]:
+        """The given organizations and everything below them; one query per level."""
+        found = set(root_ids)
+        frontier = set(found)
+        for _level in range(MAX_TREE_DEPTH):
+            if not frontier:
+                break
+            children = set(self.model.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+            frontier = children - found
+            found |= frontier
+        return found
+
+
 class Organization(models.Model):
     class Kind(models.TextChoices):
         MUNICIPALITY = "municipality", _("Municipality")
@@ -122,6 +175,8 @@ class Organization(models.Model):
         related_name="children",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organization")
@@ -157,20 +212,14 @@ class Organization(models.Model):
     @property
     def display_name(self) -> str:
         """草加市 健康福祉部 福祉政策課 — the path from the top organization."""
-        names = []
-        node: Organization | None = self
-        seen = 0
-        while node is not None and seen < 6:
-            names.append(node.name)
-            node = node.parent
-            seen += 1
-        return " ".join(reversed(names))
+        return " ".join(node.name for node in reversed(_path_up(self, Organization._parent)))
 
     def root(self) -> Organization:
-        node = self
-        while node.parent_id is not None:
-            node = node.parent
-        return node
+        return _path_up(self, Organization._parent)[-1]
+
+    @staticmethod
+    def _parent(node: Organization) -> Organization | None:
+        return node.parent if node.parent_id else None
 
 
 class Membership(models.Model):

@@ -20,14 +20,7 @@ _CACHE_ATTR = "_tsunagu_role_cache"
 
 
 def _descendant_ids(root_ids: Iterable[int]) -> set[int]:
-    found = set(root_ids)
-    frontier = set(found)
-    # Organization trees here are shallow (市 → 部 → 課); one query per level.
-    while frontier:
-        children = set(Organization.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
-        frontier = children - found
-        found |= frontier
-    return found
+    return Organization.objects.descendant_ids(root_ids)
 
 
 def _roles(user: User) -> dict[str, set[int]]:

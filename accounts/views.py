@@ -7,13 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from accounts import services
+from accounts import mfa, services
 from accounts.forms import ProfileForm
-from events.selectors import upcoming_events
-
-
-def home(request):
-    return render(request, "home.html", {"upcoming": upcoming_events(limit=6)})
 
 
 @login_required
@@ -29,7 +24,11 @@ def profile(request):
     else:
         form = ProfileForm(instance=request.user)
     memberships = request.user.memberships.select_related("organization__parent")
-    return render(request, "accounts/profile.html", {"form": form, "memberships": memberships})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "memberships": memberships, "mfa_required": mfa.requires_mfa(request.user)},
+    )
 
 
 @require_POST

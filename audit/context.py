@@ -12,6 +12,8 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from core import http as core_http
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
@@ -25,9 +27,8 @@ _current: ContextVar[RequestInfo | None] = ContextVar("tsunagu_audit_request", d
 
 
 def client_ip(request) -> str | None:
-    """The client's address. REMOTE_ADDR is gunicorn's peer; behind nginx, the proxy
-    count setting decides which X-Forwarded-For entry to trust (replace here, one place)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address (behind nginx: the TRUSTED_PROXY_COUNT rule of core/http.py)."""
+    return core_http.client_ip(request)
 
 
 def request_id(request) -> str:

@@ -48,6 +48,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's host names when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+# Proxies in front of gunicorn that append to X-Forwarded-For (1 behind the documented
+# nginx). The client address for rate limits and the audit trail (core/http.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # The public base URL, used in mail and calendar invites where no request exists.
 SITE_URL = env.url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")).rstrip("/")
@@ -63,14 +67,17 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "audit",
     "accounts",
     "events",
+    "attendance",
     "surveys",
     "groupwork",
     "notifications",
     "reports",
     "records",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +95,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication and messages: organizers, reviewers and staff without a second
+    # factor are sent to set one up (accounts/mfa.py).
+    "accounts.mfa.RequireMFAMiddleware",
 ]
 # Django's technical 404/500 pages only when asked for; otherwise `make run` shows the
 # same error pages as production (config/errors.py).
@@ -187,6 +197,15 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_SESSION_REMEMBER = None
+
+# Two-factor sign-in (allauth.mfa): authenticator apps and recovery codes; required for
+# organizers, reviewers and staff (accounts/mfa.py).
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Tsunagu"
+MFA_RECOVERY_CODE_COUNT = 10
+# One period either side: office PCs and phones drift a little.
+MFA_TOTP_TOLERANCE = 1
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]

@@ -5,8 +5,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from accounts import views as account_views
 from config import health
+from events import views as event_views
 
 
 class FaviconView(RedirectView):
@@ -16,7 +16,7 @@ class FaviconView(RedirectView):
 
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", event_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/status", health.status, name="healthz_status"),
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("events/", include("events.urls")),
+    path("events/", include("attendance.urls")),
     path("events/", include("groupwork.urls")),
     path("forms/", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),

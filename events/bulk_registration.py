@@ -31,6 +31,7 @@ from accounts import membership, permissions
 from accounts.models import Membership, Organization, User
 from accounts.normalize import normalize_email, normalize_name
 from core.errors import UserError
+from events import eligibility
 from events.models import Event, Registration
 from events.services import RegistrationError, register
 
@@ -97,6 +98,10 @@ def bulk_register(
     if state != "open":
         # Refused before anyone is looked at, so the answer is the same whoever was typed.
         raise BulkError(_("Registration for this event is not open."))
+    allowed = eligibility.allowed_org_ids(event)
+    if allowed is not None and organization.pk not in allowed:
+        # Also before anyone is looked at: the same answer whoever was typed.
+        raise BulkError(eligibility.refusal(event))
     ids = tree_ids(coordinator, organization)
     result = BulkResult()
     for user in members:

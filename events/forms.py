@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
 from accounts.normalize import nfkc, normalize_email, normalize_name
-from events import hosts
+from events import eligibility, hosts
 from events.models import Event, EventSeries, ProgramItem, Speaker
 
 
@@ -75,6 +75,8 @@ class EventForm(HostsMixin, forms.ModelForm):
             "registration_opens_at",
             "registration_closes_at",
             "requires_approval",
+            "eligibility",
+            "quota_per_organization",
             "hosts",
             "speakers",
         ]
@@ -94,13 +96,56 @@ class EventForm(HostsMixin, forms.ModelForm):
             "registration_closes_at": _("Leave empty to close at the start of the event."),
         }
 
+    invited_organizations = forms.ModelMultipleChoiceField(
+        label=_("Invited organizations"),
+        queryset=Organization.objects.none(),
+        required=False,
+        help_text=_(
+            "For “by invitation only”: the staff of these organizations (with their departments) may register."
+        ),
+    )
+    invited_emails = forms.CharField(
+        label=_("Invited people"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "inputmode": "email", "autocomplete": "off"}),
+        help_text=_("For “by invitation only”: one email address per line."),
+    )
+
     def __init__(self, *args, organizations, editor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit_hosts(organizations, editor=editor)
+        self.fields["invited_organizations"].queryset = Organization.objects.select_related("parent")
+        self.fields["eligibility"].required = False
+        if self.instance.pk:
+            invitees = list(self.instance.invitees.all())
+            self.initial.setdefault(
+                "invited_organizations", [i.organization_id for i in invitees if i.organization_id]
+            )
+            self.initial.setdefault("invited_emails", "\n".join(i.email for i in invitees if i.email))
         self.fields["series"].queryset = EventSeries.objects.filter(hosts__in=organizations).distinct()
         self.fields["speakers"].queryset = Speaker.objects.all()
         self.fields["capacity"].widget.attrs["min"] = 0
         self.fields["capacity"].error_messages["min_value"] = _("Capacity cannot be negative.")
+
+    def clean_eligibility(self):
+        # Left out of a post (an older form, a script): the default, open to everyone.
+        return self.cleaned_data.get("eligibility") or Event.Eligibility.OPEN
+
+    def clean_invited_emails(self):
+        emails = []
+        for number, line in enumerate((self.cleaned_data.get("invited_emails") or "").splitlines(), start=1):
+            email = normalize_email(line)
+            if not email:
+                continue
+            try:
+                forms.EmailField().clean(email)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    _("Line %(number)s: %(email)s is not a valid email address.")
+                    % {"number": number, "email": email}
+                ) from None
+            emails.append(email)
+        return emails
 
     def clean_capacity(self):
         value = self.cleaned_data.get("capacity")
@@ -121,6 +166,11 @@ class EventForm(HostsMixin, forms.ModelForm):
             self.add_error("registration_closes_at", _("Registration must close before the event starts."))
         if opens and closes and opens >= closes:
             self.add_error("registration_opens_at", _("Registration must open before it closes."))
+        quota_error = eligibility.check_quota_setting(
+            capacity=cleaned.get("capacity"), quota=cleaned.get("quota_per_organization")
+        )
+        if quota_error:
+            self.add_error("quota_per_organization", quota_error)
         mode = cleaned.get("attendance_mode")
         if mode in (Event.Mode.IN_PERSON, Event.Mode.HYBRID) and not cleaned.get("venue_name"):
             self.add_error("venue_name", _("Enter the venue of an in-person event."))

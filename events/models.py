@@ -97,7 +97,16 @@ class EventQuerySet(models.QuerySet):
         return self.filter(hosts__in=organization_ids).distinct()
 
 
+class Eligibility(models.TextChoices):
+    OPEN = "open", _("Everyone")
+    HOST_MEMBERS = "host_members", _("Staff of the host organizations")
+    PARTICIPATING = "participating", _("Staff of the participating organizations")
+    INVITATION = "invitation", _("By invitation only")
+
+
 class Event(models.Model):
+    Eligibility = Eligibility
+
     class Kind(models.TextChoices):
         TRAINING = "training", _("Training")
         STUDY_SESSION = "study_session", _("Study session")
@@ -173,6 +182,16 @@ class Event(models.Model):
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
     requires_approval = models.BooleanField(_("registrations need approval"), default=False)
+    # Who may register (events/eligibility.py) and how many seats one organization may take.
+    eligibility = models.CharField(
+        _("who may register"), max_length=20, choices=Eligibility.choices, default=Eligibility.OPEN
+    )
+    quota_per_organization = models.PositiveIntegerField(
+        _("seats per organization"),
+        null=True,
+        blank=True,
+        help_text=_("e.g. 5: at most five people per municipality; the others wait in their own order."),
+    )
 
     # 参加者数 ※申込時点: kept once the deadline passes, so later cancellations do not
     # rewrite what the report says.
@@ -199,6 +218,14 @@ class Event(models.Model):
                 condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
             ),
             models.UniqueConstraint("series", "number", name="event_unique_number_in_series"),
+            # A quota larger than the capacity means nothing; refused by the database too.
+            models.CheckConstraint(
+                condition=Q(quota_per_organization__isnull=True)
+                | Q(capacity__isnull=True)
+                | Q(quota_per_organization__lte=models.F("capacity")),
+                name="event_quota_within_capacity",
+                violation_error_message=_("The seats per organization cannot exceed the capacity."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -303,6 +330,41 @@ class ParticipatingOrganization(models.Model):
         return f"{self.organization}（{self.departments}）" if self.departments else str(self.organization)
 
 
+class EventInvitee(models.Model):
+    """Who an invitation-only event is for: an organization (with its departments) or an
+    address (matched against the person's confirmed addresses, so the organizer learns
+    nothing about which addresses have accounts)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitees")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField(_("email address"), blank=True)
+
+    class Meta:
+        verbose_name = _("invitee")
+        verbose_name_plural = _("invitees")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(organization__isnull=False) & Q(email=""))
+                | (Q(organization__isnull=True) & ~Q(email="")),
+                name="event_invitee_one_kind",
+            ),
+            models.UniqueConstraint(
+                "event",
+                "organization",
+                name="event_invitee_unique_org",
+                condition=Q(organization__isnull=False),
+            ),
+            models.UniqueConstraint(
+                "event", "email", name="event_invitee_unique_email", condition=~Q(email="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.organization) if self.organization_id else self.email
+
+
 class ProgramItem(models.Model):
     """One row of the timetable: 時間・内容・詳細."""
 
@@ -390,7 +452,7 @@ class Registration(models.Model):
     attendance_minutes = models.PositiveIntegerField(_("minutes attended"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     # Wrong attendance codes typed by this person for this event, counted from the first
-    # one (events/code_attempts.py). Kept on the row that is locked while the code is
+    # one (attendance/code_attempts.py). Kept on the row that is locked while the code is
     # checked, so parallel guesses are counted one after another and a cache outage
     # cannot lift the limit.
     code_failures = models.PositiveSmallIntegerField(default=0, editable=False)

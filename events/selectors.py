@@ -80,7 +80,8 @@ def my_registrations(user) -> dict[str, list[Registration]]:
         # Positions for all waitlisted rows of these events in one query.
         event_ids = {r.event_id for r in waitlisted}
         queue = (
-            Registration.objects.filter(event_id__in=event_ids, status=Registration.Status.WAITLISTED)
+            Registration.objects.waitlisted()
+            .filter(event_id__in=event_ids)
             .order_by("event_id", "created_at", "id")
             .values_list("event_id", "id")
         )

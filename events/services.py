@@ -20,9 +20,10 @@ from accounts.models import Organization, User
 from accounts.services import primary_organization_id
 from audit import services as audit
 from core.errors import UserError
-from events import domain
+from events import domain, eligibility
 from events import hosts as host_rules
 from events.models import Event, ParticipatingOrganization, ProgramItem, Registration, TransitionError
+from events.permissions import can_change_registration, require_manager
 
 Status = Registration.Status
 
@@ -51,7 +52,7 @@ def _lock_event(event_id: int) -> Event:
 
 
 def confirmed_count(event: Event) -> int:
-    return Registration.objects.filter(event=event, status=Status.CONFIRMED).count()
+    return Registration.objects.confirmed().filter(event=event).count()
 
 
 def seats_left(event: Event) -> int | None:
@@ -102,11 +103,15 @@ def register(
             state = locked.registration_window_state(now)
             if state != "open":
                 raise RegistrationError(_WINDOW_MESSAGES[state](locked))
+            if not eligibility.is_eligible(locked, user):
+                raise RegistrationError(eligibility.refusal(locked))
             if locked.requires_approval:
                 status = Status.REQUESTED
-            elif _has_seat(locked):
+            elif _has_seat(locked) and eligibility.quota_room(locked, organization_id):
                 status = Status.CONFIRMED
             else:
+                # Full, or this organization's seats are taken: the waitlist, where each
+                # organization keeps its own order (see _promote_waitlisted).
                 status = Status.WAITLISTED
             registration = Registration.objects.create(
                 event=locked,
@@ -143,10 +148,15 @@ def _promote_waitlisted(event: Event) -> list[Registration]:
     """Fill free seats from the waitlist in arrival order (caller holds the event lock)."""
     promoted = []
     while _has_seat(event):
-        nxt = (
-            Registration.objects.filter(event=event, status=Status.WAITLISTED)
-            .order_by("created_at", "id")
-            .first()
+        # The first in arrival order whose organization is still under its quota: an
+        # organization at its quota keeps its place in its own queue.
+        nxt = next(
+            (
+                r
+                for r in Registration.objects.waitlisted().filter(event=event)
+                if eligibility.quota_room(event, r.organization_id)
+            ),
+            None,
         )
         if nxt is None:
             break
@@ -199,12 +209,14 @@ def _organizer_move(
     """
     with transaction.atomic():
         event = _lock_event(registration.event_id)
-        _require_manager(by, event)
+        require_manager(by, event)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == target:
             return registration
         if target == Status.CONFIRMED and not _has_seat(event):
             raise RegistrationError(when_full)
+        if target == Status.CONFIRMED and not eligibility.quota_room(event, registration.organization_id):
+            raise RegistrationError(eligibility.quota_refusal(event, registration.organization_id))
         before = registration.status
         registration.move_to(target)
         registration.save(update_fields=_SAVED_FIELDS[target])
@@ -263,28 +275,6 @@ def promote(registration: Registration, *, by: User) -> Registration:
 # --- organizer actions on events -------------------------------------------------------
 
 
-def can_manage_event(user: User, event: Event) -> bool:
-    host_ids = [org.pk for org in event.hosts.all()]
-    return permissions.can_manage_for(user, host_ids)
-
-
-def can_view_registrations(user: User, event: Event) -> bool:
-    return can_manage_event(user, event) or permissions.can_read_across_organizations(user)
-
-
-def can_change_registration(user: User, registration: Registration) -> bool:
-    if registration.user_id == user.pk:
-        return True
-    if permissions.can_coordinate_people_of(user, registration.organization_id):
-        return True
-    return can_manage_event(user, registration.event)
-
-
-def _require_manager(user: User, event: Event) -> None:
-    if not can_manage_event(user, event):
-        raise PermissionDenied
-
-
 def create_event(*, by: User, data: dict, hosts: Iterable[Organization], speakers=()) -> Event:
     with transaction.atomic():
         event = Event(**data, created_by=by)
@@ -303,7 +293,7 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
     """Save changes; time, place or join URL changes bump the revision and notify registrants."""
     with transaction.atomic():
         locked = _lock_event(event.pk)
-        _require_manager(by, locked)
+        require_manager(by, locked)
         related_before = audit.snapshot(locked, ["hosts", "speakers"])
         changes = {}
         for field, value in data.items():
@@ -336,7 +326,7 @@ def update_event(event: Event, *, by: User, data: dict, hosts=None, speakers=Non
 def publish_event(event: Event, *, by: User) -> Event:
     with transaction.atomic():
         locked = _lock_event(event.pk)
-        _require_manager(by, locked)
+        require_manager(by, locked)
         if locked.status == Event.Status.PUBLISHED:
             return locked
         before = locked.status
@@ -356,7 +346,7 @@ def publish_event(event: Event, *, by: User) -> Event:
 def cancel_event(event: Event, *, by: User, reason: str) -> Event:
     with transaction.atomic():
         locked = _lock_event(event.pk)
-        _require_manager(by, locked)
+        require_manager(by, locked)
         if locked.status == Event.Status.CANCELLED:
             return locked
         before = locked.status
@@ -378,7 +368,7 @@ def complete_event(event: Event, *, by: User | None = None) -> Event:
     with transaction.atomic():
         locked = _lock_event(event.pk)
         if by is not None:
-            _require_manager(by, locked)
+            require_manager(by, locked)
         if locked.status != Event.Status.COMPLETED:
             locked.complete()
             locked.save(update_fields=["status", "updated_at"])
@@ -396,7 +386,7 @@ def next_session_number(series_id: int) -> int:
 def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at: datetime) -> Event:
     """第N+1回: same settings and program, new dates, a draft to edit."""
     with transaction.atomic():
-        _require_manager(by, event)
+        require_manager(by, event)
         shift = starts_at - event.starts_at
         number = next_session_number(event.series_id) if event.series_id else None
         copy = Event.objects.create(
@@ -417,6 +407,8 @@ def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at
             online_passcode=event.online_passcode,
             capacity=event.capacity,
             requires_approval=event.requires_approval,
+            eligibility=event.eligibility,
+            quota_per_organization=event.quota_per_organization,
             registration_opens_at=event.registration_opens_at + shift
             if event.registration_opens_at
             else None,
@@ -437,6 +429,9 @@ def copy_as_next_session(event: Event, *, by: User, starts_at: datetime, ends_at
                 order=item.order,
             )
             new.speakers.set(item.speakers.all())
+        for invitee in event.invitees.all():
+            invitee.pk, invitee.event = None, copy
+            invitee.save()
         for po in event.participating_organizations.all():
             ParticipatingOrganization.objects.create(
                 event=copy, organization=po.organization, departments=po.departments, order=po.order
@@ -471,7 +466,6 @@ def registration_count_as_of_deadline(event: Event) -> int:
 
 
 __all__ = [
-    "PermissionDenied",
     "RegistrationError",
     "TransitionError",
     "approve",

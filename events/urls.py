@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
-from events import urls_attendance, views
+from events import views
 
 app_name = "events"
 
@@ -35,6 +35,3 @@ urlpatterns = [
     path("coordinate/", views.coordinate, name="coordinate"),
     path("coordinate/<int:pk>/", views.bulk_register, name="bulk_register"),
 ]
-
-# Attendance pages (events/urls_attendance.py) share the events namespace.
-urlpatterns.append(path("", include(urls_attendance)))

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,7 +18,7 @@ from accounts.models import Organization
 from audit import services as audit
 from core.dates import format_datetime
 from core.exports import csv_response, xlsx_response
-from events import bulk_registration, selectors, services
+from events import bulk_registration, eligibility, selectors, services
 from events import hosts as host_rules
 from events.forms import (
     BulkRegisterForm,
@@ -34,6 +32,11 @@ from events.forms import (
     SpeakerForm,
 )
 from events.models import Event, EventSeries, Registration, TransitionError
+from events.permissions import (
+    can_manage_event,
+    event_manager_required,
+    event_reader_required,
+)
 
 
 def _organizer_orgs(user):
@@ -42,36 +45,12 @@ def _organizer_orgs(user):
     return Organization.objects.filter(pk__in=permissions.organizer_org_ids(user))
 
 
-def _managed_event(view):
-    """Load the event and require an organizer of one of its hosts (or staff)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, pk, *args, **kwargs):
-        event = get_object_or_404(Event.objects.select_related("series"), pk=pk)
-        if not services.can_manage_event(request.user, event):
-            raise PermissionDenied
-        return view(request, event, *args, **kwargs)
-
-    return wrapper
-
-
-def _readable_event(view):
-    """Organizers of the event, and reviewers (read-only)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, pk, *args, **kwargs):
-        event = get_object_or_404(Event.objects.select_related("series"), pk=pk)
-        if not services.can_view_registrations(request.user, event):
-            raise PermissionDenied
-        request.can_manage = services.can_manage_event(request.user, event)
-        return view(request, event, *args, **kwargs)
-
-    return wrapper
-
-
 # --- participants ------------------------------------------------------------------------
+
+
+def home(request):
+    """The site's front page: the next sessions open to everyone."""
+    return render(request, "home.html", {"upcoming": selectors.upcoming_events(limit=6)})
 
 
 def event_list(request):
@@ -102,9 +81,7 @@ def event_detail(request, pk):
     except Event.DoesNotExist:
         raise Http404 from None
     user = request.user
-    if event.status == Event.Status.DRAFT and not (
-        user.is_authenticated and services.can_manage_event(user, event)
-    ):
+    if event.status == Event.Status.DRAFT and not (user.is_authenticated and can_manage_event(user, event)):
         raise Http404
     registration = None
     if user.is_authenticated:
@@ -114,7 +91,10 @@ def event_detail(request, pk):
             .order_by("-created_at")
             .first()
         )
-    can_manage = user.is_authenticated and services.can_manage_event(user, event)
+    can_manage = user.is_authenticated and can_manage_event(user, event)
+    not_eligible = ""
+    if user.is_authenticated and registration is None and not eligibility.is_eligible(event, user):
+        not_eligible = eligibility.refusal(event)
     show_join = can_manage or (
         registration is not None and registration.status == Registration.Status.CONFIRMED
     )
@@ -131,6 +111,8 @@ def event_detail(request, pk):
             event.registration_closes_at and event.registration_closes_at <= timezone.now()
         ),
         "program": list(event.program_items.all()),
+        "who_for": eligibility.describe(event),
+        "not_eligible": not_eligible,
     }
     return render(request, "events/detail.html", context)
 
@@ -163,9 +145,7 @@ def register(request, pk):
 @login_required
 def cancel_own(request, pk):
     event = get_object_or_404(Event, pk=pk)
-    registration = Registration.objects.filter(
-        event=event, user=request.user, status__in=Registration.ACTIVE
-    ).first()
+    registration = Registration.objects.active().filter(event=event, user=request.user).first()
     if registration is None:
         messages.error(request, _("You have no registration to cancel for this event."))
     else:
@@ -233,9 +213,21 @@ def series_edit(request, pk=None):
     return render(request, "events/manage/series_form.html", {"form": form, "series": series})
 
 
+_NOT_EVENT_FIELDS = ("hosts", "speakers", "invited_organizations", "invited_emails")
+
+
 def _event_data(form: EventForm) -> dict:
-    data = {k: v for k, v in form.cleaned_data.items() if k not in ("hosts", "speakers")}
+    data = {k: v for k, v in form.cleaned_data.items() if k not in _NOT_EVENT_FIELDS}
     return data
+
+
+def _save_invitees(form: EventForm, event: Event, user) -> None:
+    eligibility.set_invitees(
+        event,
+        by=user,
+        organizations=form.cleaned_data.get("invited_organizations") or (),
+        emails=form.cleaned_data.get("invited_emails") or (),
+    )
 
 
 @login_required
@@ -263,12 +255,13 @@ def event_create(request):
             hosts=form.cleaned_data["hosts"],
             speakers=form.cleaned_data.get("speakers") or (),
         )
+        _save_invitees(form, event, request.user)
         messages.success(request, _("The event was created as a draft. Add its program, then publish it."))
         return redirect("events:program", pk=event.pk)
     return render(request, "events/manage/event_form.html", {"form": form, "event": None})
 
 
-@_managed_event
+@event_manager_required
 def event_edit(request, event):
     form = EventForm(
         request.POST or None, instance=event, organizations=_organizer_orgs(request.user), editor=request.user
@@ -283,6 +276,7 @@ def event_edit(request, event):
             hosts=form.cleaned_data["hosts"],
             speakers=form.cleaned_data.get("speakers"),
         )
+        _save_invitees(form, fresh, request.user)
         if any(f in Event.REVISION_FIELDS for f in changes) and fresh.status == Event.Status.PUBLISHED:
             messages.success(request, _("Saved. Registrants will receive the updated invitation."))
         else:
@@ -291,7 +285,7 @@ def event_edit(request, event):
     return render(request, "events/manage/event_form.html", {"form": form, "event": event})
 
 
-@_readable_event
+@event_reader_required
 def manage_event(request, event):
     event = selectors.event_for_page(event.pk)
     counts = dict.fromkeys(Registration.Status.values, 0)
@@ -312,7 +306,7 @@ def manage_event(request, event):
     )
 
 
-@_managed_event
+@event_manager_required
 def program(request, event):
     formset = ProgramFormSet(request.POST or None, instance=event, prefix="program")
     speaker_form = SpeakerForm(prefix="speaker")
@@ -337,7 +331,7 @@ def program(request, event):
 
 
 @require_POST
-@_managed_event
+@event_manager_required
 def publish(request, event):
     try:
         services.publish_event(event, by=request.user)
@@ -347,7 +341,7 @@ def publish(request, event):
     return redirect(event.get_manage_url())
 
 
-@_managed_event
+@event_manager_required
 def cancel_event(request, event):
     form = CancelEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -360,7 +354,7 @@ def cancel_event(request, event):
     return render(request, "events/manage/cancel.html", {"event": event, "form": form})
 
 
-@_managed_event
+@event_manager_required
 def next_session(request, event):
     form = NextSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -378,7 +372,7 @@ def next_session(request, event):
     return render(request, "events/manage/next.html", {"event": event, "form": form})
 
 
-@_readable_event
+@event_reader_required
 def registrations(request, event):
     form = RegistrationFilterForm(request.GET or None, event=event)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -387,11 +381,7 @@ def registrations(request, event):
             event, status=filters.get("status"), organization=filters.get("organization")
         )
     )
-    queue = (
-        Registration.objects.filter(event=event, status=Registration.Status.WAITLISTED)
-        .order_by("created_at", "id")
-        .values_list("id", flat=True)
-    )
+    queue = Registration.objects.waitlisted().filter(event=event).values_list("id", flat=True)
     positions = {pk: place for place, pk in enumerate(queue, start=1)}
     for row in rows:
         row.position = positions.get(row.pk)
@@ -417,7 +407,7 @@ _ACTIONS = {
 
 
 @require_POST
-@_managed_event
+@event_manager_required
 def registration_action(request, event, registration_id, action):
     registration = get_object_or_404(Registration, pk=registration_id, event=event)
     try:
@@ -467,7 +457,7 @@ def _export_header():
     ]
 
 
-@_readable_event
+@event_reader_required
 def export_registrations(request, event, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from accounts.models import Organization
 from events.models import Event, Registration
 from groupwork.generator import Person
@@ -30,22 +32,18 @@ def organization_index(ids: Iterable[int | None]) -> dict[int, OrgInfo]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    rows = {o["id"]: o for o in Organization.objects.values("id", "parent_id", "name", "kind")}
+    paths = Organization.objects.paths()
     result = {}
     for org_id in wanted:
-        chain, node, seen = [], rows.get(org_id), 0
-        while node is not None and seen < 8:
-            chain.append(node)
-            node = rows.get(node["parent_id"]) if node["parent_id"] else None
-            seen += 1
+        chain = paths.get(org_id)
         if not chain:
             continue
         root = chain[-1]
         result[org_id] = OrgInfo(
-            root_id=root["id"],
-            root_name=root["name"],
-            kind=root["kind"],
-            display=" ".join(n["name"] for n in reversed(chain)),
+            root_id=root.pk,
+            root_name=root.name,
+            kind=root.kind,
+            display=" ".join(n.name for n in reversed(chain)),
         )
     return result
 
@@ -56,7 +54,8 @@ def plan_for(event: Event) -> GroupPlan | None:
 
 def confirmed(event: Event) -> list[Registration]:
     return list(
-        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+        Registration.objects.confirmed()
+        .filter(event=event)
         .select_related("user")
         .order_by("user__full_name_kana", "user__email", "id")
     )
@@ -265,3 +264,15 @@ def same_group_user_ids(event: Event, user) -> set[int]:
         .exclude(user=user)
         .values_list("user_id", flat=True)
     )
+
+
+def mail_text(group: MyGroup | None) -> str:
+    """The group block of the reminder mail, in the active language (plain text)."""
+    if group is None:
+        return ""
+    lines = [_("Your group: %(label)s") % {"label": group.label}]
+    if group.facilitator:
+        lines.append(_("Facilitator: %(name)s") % {"name": group.facilitator})
+    for name, organization in group.members:
+        lines.append(f"・{name}（{organization}）" if organization else f"・{name}")
+    return "\n".join(lines)

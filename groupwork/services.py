@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from audit import services as audit
 from core.errors import UserError
 from events.models import Event, Registration
-from events.services import can_manage_event
+from events.permissions import can_manage_event
 from groupwork import generator, selectors
 from groupwork.models import Group, GroupMember, GroupPlan, JobRole, PairRule, Profile
 
@@ -44,11 +44,7 @@ def _locked_plan(event: Event) -> GroupPlan:
 
 def _confirmed_ids(event: Event) -> dict[int, int]:
     """user id → registration id of the event's confirmed registrants."""
-    return dict(
-        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).values_list(
-            "user_id", "id"
-        )
-    )
+    return dict(Registration.objects.confirmed().filter(event=event).values_list("user_id", "id"))
 
 
 def _constraints(plan: GroupPlan) -> generator.Constraints:

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from functools import wraps
 from pathlib import Path
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,38 +19,13 @@ from audit import services as audit
 from core import pdf
 from core.exports import safe_cell
 from events.models import Event
-from events.services import can_manage_event, can_view_registrations
+from events.permissions import event_manager_required, event_reader_required
 from groupwork import selectors, services
 from groupwork.forms import GroupSettingsForm, PairRuleForm
 from groupwork.models import JobRole
 
 # Zoom's breakout-room pre-assignment template: exactly these two columns.
 ZOOM_HEADER = ("Pre-assign Room Name", "Email Address")
-
-
-def _event_for(view, *, manage: bool):
-    @wraps(view)
-    @login_required
-    def wrapper(request, pk, *args, **kwargs):
-        event = get_object_or_404(Event.objects.select_related("series"), pk=pk)
-        allowed = (
-            can_manage_event(request.user, event) if manage else can_view_registrations(request.user, event)
-        )
-        if not allowed:
-            raise PermissionDenied
-        request.can_manage = can_manage_event(request.user, event)
-        return view(request, event, *args, **kwargs)
-
-    return wrapper
-
-
-def managed(view):
-    return _event_for(view, manage=True)
-
-
-def readable(view):
-    """Organizers of the event, and reviewers (read-only)."""
-    return _event_for(view, manage=False)
 
 
 def _back(event: Event, anchor: str = ""):
@@ -83,13 +55,13 @@ def _page(request, event, plan, *, form=None, status=200):
     return render(request, "groupwork/manage.html", context, status=status)
 
 
-@readable
+@event_reader_required
 def manage(request, event):
     return _page(request, event, selectors.plan_for(event))
 
 
 @require_POST
-@managed
+@event_manager_required
 def generate(request, event):
     plan = selectors.plan_for(event)
     form = GroupSettingsForm.for_plan(plan, data=request.POST)
@@ -121,7 +93,7 @@ def _ids(request, prefix: str) -> dict[int, str]:
 
 
 @require_POST
-@managed
+@event_manager_required
 def profiles(request, event):
     roles = _ids(request, "role-")
     rows = {}
@@ -137,7 +109,7 @@ def profiles(request, event):
 
 
 @require_POST
-@managed
+@event_manager_required
 def add_rule(request, event):
     rows = selectors.rows(event, selectors.plan_for(event))
     form = PairRuleForm(request.POST, people=rows)
@@ -160,7 +132,7 @@ def add_rule(request, event):
 
 
 @require_POST
-@managed
+@event_manager_required
 def remove_rule(request, event, rule_id):
     try:
         services.remove_pair(event, by=request.user, rule_id=rule_id)
@@ -172,7 +144,7 @@ def remove_rule(request, event, rule_id):
 
 
 @require_POST
-@managed
+@event_manager_required
 def move(request, event):
     moves = {}
     for user_id, value in _ids(request, "group-").items():
@@ -192,7 +164,7 @@ def move(request, event):
 
 
 @require_POST
-@managed
+@event_manager_required
 def lock(request, event):
     locked = request.POST.get("locked") == "1"
     try:
@@ -219,7 +191,7 @@ def _groups_or_404(event):
     return plan, groups
 
 
-@readable
+@event_reader_required
 def zoom_csv(request, event):
     """Zoom's pre-assignment file: UTF-8 without a byte-order mark, as Zoom's own sample
     (the file is read by Zoom, not Excel); cells that Excel would run as formulas are
@@ -253,7 +225,7 @@ def _print_css() -> str:
     return mark_safe(Path(path).read_text(encoding="utf-8")) if path else ""
 
 
-@readable
+@event_reader_required
 def print_list(request, event):
     plan, groups = _groups_or_404(event)
     context = {"event": event, "plan": plan, "groups": groups, "pdf_available": pdf.available()}

@@ -20,3 +20,11 @@ class NotificationsConfig(AppConfig):
         from notifications.membership_mail import on_membership_event  # reason: as above
 
         membership_event.connect(on_membership_event, dispatch_uid="notifications.on_membership_event")
+
+        # reason: receivers import models, which are not ready when apps.py is imported
+        from notifications.surveys_bridge import on_link_requested
+        from surveys.domain import questionnaire_link_requested
+
+        questionnaire_link_requested.connect(
+            on_link_requested, dispatch_uid="notifications.on_link_requested"
+        )

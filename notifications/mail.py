@@ -68,24 +68,34 @@ def html_from_text(text: str) -> str:
     )
 
 
-def unsubscribe_token(user_id: int) -> str:
-    return signing.dumps({"u": user_id}, salt=UNSUBSCRIBE_SALT, compress=True)
+def unsubscribe_token(user_id: int, key: str) -> str:
+    return signing.dumps({"u": user_id, "k": key}, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
-def read_unsubscribe_token(token: str) -> int | None:
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    """(user id, key) from a signed link; the caller compares the key with the person's
+    current one, so links from before a renewal stop working."""
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         return None
-    user_id = data.get("u") if isinstance(data, dict) else None
-    return user_id if isinstance(user_id, int) else None
+    if not isinstance(data, dict):
+        return None
+    user_id, key = data.get("u"), data.get("k", "")
+    return (user_id, key) if isinstance(user_id, int) and isinstance(key, str) else None
+
+
+def unsubscribe_url(user) -> str:
+    """The person's one-click unsubscribe link (needs user.pk and user.unsubscribe_key)."""
+    return _unsubscribe_url(user.pk, user.unsubscribe_key)
 
 
 @lru_cache(maxsize=8192)
-def unsubscribe_url(user_id: int) -> str:
-    # The token carries no expiry, so one per person serves the body link and the
-    # List-Unsubscribe header of every message a worker sends them.
-    return settings.SITE_URL + reverse("notifications:unsubscribe", args=[unsubscribe_token(user_id)])
+def _unsubscribe_url(user_id: int, key: str) -> str:
+    # The token carries no expiry, so one per person and key serves the body link and
+    # the List-Unsubscribe header of every message a worker sends them; a renewed key
+    # is a new cache entry.
+    return settings.SITE_URL + reverse("notifications:unsubscribe", args=[unsubscribe_token(user_id, key)])
 
 
 class RawMessage:
@@ -199,7 +209,7 @@ def build_email(row, *, connection=None) -> OutboxEmail:
     }
     if row.is_optional:
         # RFC 8058 one-click unsubscribe, beside the link in the body.
-        headers["List-Unsubscribe"] = f"<{unsubscribe_url(row.recipient_id)}>"
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(row.recipient)}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return OutboxEmail(
         subject=row.subject,

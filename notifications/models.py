@@ -40,6 +40,8 @@ class Outbox(models.Model):
         PREWORK_REMINDER = "prework_reminder", _("Pre-work reminder")
         QUESTIONNAIRE_INVITATION = "questionnaire_invitation", _("Questionnaire invitation")
         QUESTIONNAIRE_REMINDER = "questionnaire_reminder", _("Questionnaire reminder")
+        # Asked for by the person (their link was used): transactional, always sent.
+        QUESTIONNAIRE_LINK = "questionnaire_link", _("New questionnaire link")
         INVITATION = "invitation", _("Account invitation")
         CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
         CASEBOOK_READY = "casebook_ready", _("Casebook ready")

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -26,6 +26,8 @@ from audit import services as audit
 from core.errors import UserError
 from core.tasks import enqueue_after_commit
 from events.models import Event, Registration
+from events.permissions import can_manage_event
+from groupwork import selectors as groupwork
 from notifications import ical
 from notifications.business_days import business_days_before
 from notifications.mail import render, unsubscribe_url
@@ -76,7 +78,7 @@ def _render_row(spec: Spec, now: datetime) -> dict:
         **spec.context,
     }
     if spec.kind in Outbox.OPTIONAL_KINDS and "unsubscribe_url" not in spec.context:
-        context["unsubscribe_url"] = unsubscribe_url(spec.recipient.pk)
+        context["unsubscribe_url"] = unsubscribe_url(spec.recipient)
     row = {
         "recipient_id": spec.recipient.pk,
         "to_email": "",
@@ -214,18 +216,34 @@ def render_at_send() -> bool:
 
 _NAME_SLOT = "@@tsunagu-name@@"
 _UNSUBSCRIBE_SLOT = "@@tsunagu-unsubscribe@@"
+# The person's breakout group (names and organizations of their group only), once locked.
+_GROUP_SLOT = "@@tsunagu-group@@"
 
 
-def _personalise(rendered: dict, user: User) -> dict:
+def _group_block(groups: dict, user: User) -> str:
+    """The person's group block in their own language ("" when they have no locked group)."""
+    group = groups.get(user.pk)
+    if group is None:
+        return ""
+    with translation.override(user.preferred_language or "ja"):
+        return groupwork.mail_text(group)
+
+
+def _personalise(rendered: dict, user: User, *, group: str = "") -> dict:
     from django.utils.html import escape
 
     name = user.full_name or user.email
-    link = unsubscribe_url(user.pk)
+    link = unsubscribe_url(user)
     result = dict(rendered)
-    result["body_text"] = rendered["body_text"].replace(_NAME_SLOT, name).replace(_UNSUBSCRIBE_SLOT, link)
-    result["body_html"] = (
-        rendered["body_html"].replace(_NAME_SLOT, escape(name)).replace(_UNSUBSCRIBE_SLOT, escape(link))
-    )
+    text = rendered["body_text"].replace(_NAME_SLOT, name).replace(_UNSUBSCRIBE_SLOT, link)
+    html = rendered["body_html"].replace(_NAME_SLOT, escape(name)).replace(_UNSUBSCRIBE_SLOT, escape(link))
+    if group:
+        text = text.replace(_GROUP_SLOT, group)
+        html = html.replace(_GROUP_SLOT, "<br>".join(escape(line) for line in group.splitlines()))
+    else:
+        text = text.replace(_GROUP_SLOT + "\n", "").replace(_GROUP_SLOT, "")
+        html = html.replace(_GROUP_SLOT, "")
+    result["body_text"], result["body_html"] = text, html
     result["subject"] = rendered["subject"].replace(_NAME_SLOT, name)
     return result
 
@@ -261,6 +279,7 @@ def render_deferred(rows: list[Outbox]) -> tuple[list[Outbox], list[int], list[i
     # A reminder differs between recipients only in the name and the opt-out link: it is
     # rendered once per event and language, and those two are filled in per person.
     shared: dict[tuple[int, str], dict] = {}
+    groups_of: dict[int, dict] = {}  # event id → user id → their group (one query set per event)
     for row in rows:
         registration = registrations.get(row.render_args.get("registration"))
         if registration is None:
@@ -284,10 +303,13 @@ def render_deferred(rows: list[Outbox]) -> tuple[list[Outbox], list[int], list[i
                         program=program,
                         name=_NAME_SLOT,
                         unsubscribe_url=_UNSUBSCRIBE_SLOT,
+                        group_block=_GROUP_SLOT,
                     ),
                 )
                 shared[key] = _render_row(spec, now)
-            rendered = _personalise(shared[key], user)
+            if event.pk not in groups_of:
+                groups_of[event.pk] = groupwork.groups_by_user(event.pk)
+            rendered = _personalise(shared[key], user, group=_group_block(groups_of[event.pk], user))
         else:
             spec = _registration_spec(registration, row.kind, program=program, defer=False)
             rendered = _render_row(spec, now)
@@ -423,11 +445,7 @@ def registration_ended(registration: Registration, kind: str) -> list[int]:
 
 
 def _active_registrations(event: Event) -> QuerySet[Registration]:
-    return (
-        Registration.objects.filter(event=event, status__in=Registration.ACTIVE)
-        .select_related("user", "event")
-        .order_by("id")
-    )
+    return Registration.objects.active().filter(event=event).select_related("user", "event").order_by("id")
 
 
 _CHANGE_LABELS = {
@@ -555,6 +573,7 @@ def reminder_specs(
     now: datetime,
     skip_keys: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> Iterable[Spec]:
+    groups = {} if render_at_send() else groupwork.groups_by_user(event.pk)
     for registration in registrations:
         user = registration.user
         if registration.status != RegStatus.CONFIRMED or not user.receive_reminders:
@@ -575,7 +594,13 @@ def reminder_specs(
                 deferred={"registration": registration.pk},
                 context={}
                 if render_at_send()
-                else _context(event, include_join=True, program=program, registration=registration),
+                else _context(
+                    event,
+                    include_join=True,
+                    program=program,
+                    registration=registration,
+                    group_block=_group_block(groups, user),
+                ),
             )
 
 
@@ -611,9 +636,7 @@ def schedule_reminders(
 
 def schedule_reminders_for_registration(registration_id: int) -> list[int]:
     registration = (
-        Registration.objects.select_related("user", "event")
-        .filter(pk=registration_id, status=RegStatus.CONFIRMED)
-        .first()
+        Registration.objects.confirmed().select_related("user", "event").filter(pk=registration_id).first()
     )
     if registration is None:
         return []
@@ -622,9 +645,7 @@ def schedule_reminders_for_registration(registration_id: int) -> list[int]:
 
 def reschedule_event_reminders(event: Event) -> list[int]:
     """After the reminder rules of an event changed."""
-    registrations = Registration.objects.filter(event=event, status=RegStatus.CONFIRMED).select_related(
-        "user"
-    )
+    registrations = Registration.objects.confirmed().filter(event=event).select_related("user")
     ids = schedule_reminders(event, registrations)
     withdraw(
         Outbox.objects.filter(event=event, kind=Kind.REMINDER).exclude(
@@ -655,7 +676,8 @@ def reconcile_reminders(*, now: datetime | None = None, horizon_days: int = 100,
             Outbox.objects.filter(event=event, kind=Kind.REMINDER).values_list("dedupe_key", flat=True)
         )
         registrations = (
-            Registration.objects.filter(event=event, status=RegStatus.CONFIRMED, user__receive_reminders=True)
+            Registration.objects.confirmed()
+            .filter(event=event, user__receive_reminders=True)
             .select_related("user")
             .order_by("id")
         )
@@ -678,8 +700,6 @@ def reconcile_reminders(*, now: datetime | None = None, horizon_days: int = 100,
 
 def set_reminder_rules(event: Event, *, by: User, rules: list[tuple[int, str]]) -> list[ReminderRule]:
     """Replace an event's reminder rules and move its pending reminders accordingly."""
-    from events.services import can_manage_event
-
     if not can_manage_event(by, event):
         raise PermissionDenied
     with transaction.atomic():
@@ -721,18 +741,15 @@ def group_registrations(event: Event, group: str) -> QuerySet[Registration]:
 
     base = Registration.objects.filter(event=event).select_related("user", "event").order_by("id")
     if group == Group.CONFIRMED:
-        return base.filter(status=RegStatus.CONFIRMED)
+        return base.confirmed()
     if group == Group.WAITLISTED:
-        return base.filter(status=RegStatus.WAITLISTED)
+        return base.waitlisted().order_by("id")
     if group == Group.ATTENDED:
-        return base.filter(
-            status=RegStatus.CONFIRMED,
+        return base.confirmed().filter(
             attendance__in=[Registration.Attendance.ATTENDED, Registration.Attendance.LEFT_EARLY],
         )
     if group == Group.PREWORK_MISSING:
-        return surveys_bridge.without_submission(
-            base.filter(status=RegStatus.CONFIRMED), event, kind="prework"
-        )
+        return surveys_bridge.without_submission(base.confirmed(), event, kind="prework")
     raise NotificationError(str(_("Choose who the announcement goes to.")))
 
 
@@ -762,7 +779,7 @@ def render_announcement_preview(event: Event, *, subject: str, body: str, recipi
             "name": recipient.full_name or recipient.email,
             "announcement_subject": subject,
             "announcement_body": body,
-            "unsubscribe_url": unsubscribe_url(recipient.pk),
+            "unsubscribe_url": unsubscribe_url(recipient),
         },
         language=recipient.preferred_language or "ja",
     )
@@ -770,8 +787,6 @@ def render_announcement_preview(event: Event, *, subject: str, body: str, recipi
 
 def announce(*, event: Event, by: User, group: str, subject: str, body: str, nonce: str) -> list[int]:
     """An organizer's announcement to one group. The form's nonce makes a double submit harmless."""
-    from events.services import can_manage_event
-
     if not can_manage_event(by, event):
         raise PermissionDenied
     with transaction.atomic():
@@ -810,8 +825,6 @@ def announce(*, event: Event, by: User, group: str, subject: str, body: str, non
 
 
 def resend(message: Outbox, *, by: User) -> Outbox:
-    from events.services import can_manage_event
-
     if message.event is None or not can_manage_event(by, message.event):
         raise PermissionDenied
     with transaction.atomic():
@@ -836,6 +849,14 @@ def unsubscribe(user: User) -> User:
     return user
 
 
+def renew_unsubscribe_links(user: User) -> None:
+    """A new key for the person's unsubscribe links; every link mailed before stops at once."""
+    from accounts.models import _link_key  # the key's format belongs to the User model
+
+    user.unsubscribe_key = _link_key()
+    user.save(update_fields=["unsubscribe_key"])
+
+
 def renew_calendar_token(user: User) -> str:
     """A new secret for the personal feed; the old URL stops working at once."""
     from accounts.models import _calendar_token
@@ -857,7 +878,8 @@ def status_counts(event: Event) -> dict[str, int]:
 def personal_feed_registrations(user: User) -> QuerySet[Registration]:
     since = timezone.now() - timedelta(days=365)
     return (
-        Registration.objects.filter(user=user, status=RegStatus.CONFIRMED, event__ends_at__gte=since)
+        Registration.objects.confirmed()
+        .filter(user=user, event__ends_at__gte=since)
         .exclude(event__status=Event.Status.DRAFT)
         .select_related("event")
         .prefetch_related("event__program_items")

@@ -82,9 +82,8 @@ def without_submission(registrations: QuerySet[Registration], event: Event, *, k
 
 def _confirmed(event: Event) -> list[Registration]:
     return list(
-        Registration.objects.filter(
-            event=event, status=Registration.Status.CONFIRMED, user__receive_reminders=True
-        )
+        Registration.objects.confirmed()
+        .filter(event=event, user__receive_reminders=True)
         .select_related("user", "event", "organization__parent__parent")
         .order_by("id")
     )
@@ -179,3 +178,24 @@ def survey_mails(*, now: datetime | None = None) -> int:
             if now >= opened + QUESTIONNAIRE_REMINDER_AFTER:
                 written += len(write(_specs(Kind.QUESTIONNAIRE_REMINDER, form, event, missing, link=link)))
     return written
+
+
+def on_link_requested(sender, *, form, event: Event, registration: Registration, **kwargs) -> None:
+    """A fresh questionnaire link, mailed to the person's own address (surveys.links).
+
+    At most one an hour per person and form: the dedupe key carries the hour, so pressing
+    the button again writes nothing new."""
+    from notifications.services import write
+    from surveys.services import questionnaire_url
+
+    hour = timezone.now().strftime("%Y%m%d%H")
+    specs = _specs(
+        Kind.QUESTIONNAIRE_LINK,
+        form,
+        event,
+        [registration],
+        link=lambda r: questionnaire_url(form, r),
+    )
+    for spec in specs:
+        spec.dedupe_key = f"{spec.dedupe_key}:{hour}"
+    write(specs)

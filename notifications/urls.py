@@ -12,6 +12,7 @@ urlpatterns = [
     path("messages/<int:pk>/resend/", views.resend, name="resend"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/renew/", views.renew_calendar_token, name="renew_calendar_token"),
+    path("unsubscribe-links/renew/", views.renew_unsubscribe_links, name="renew_unsubscribe_links"),
     path("feeds/me/<str:token>.ics", views.personal_feed, name="personal_feed"),
     path("feeds/series/<int:pk>.ics", views.series_feed, name="series_feed"),
     path("feeds/organizations/<int:pk>.ics", views.organization_feed, name="organization_feed"),

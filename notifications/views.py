@@ -5,21 +5,20 @@ Views parse input and call one service; no view sends mail (Celery does).
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Organization, User
 from events.models import Event, EventSeries, Registration
-from events.services import can_manage_event
+from events.permissions import can_manage_event, event_manager_required
 from notifications import ical, services
 from notifications.forms import AnnouncementForm, ReminderRuleForm
 from notifications.mail import read_unsubscribe_token
@@ -27,18 +26,6 @@ from notifications.models import Outbox
 
 FAILED_SHOWN = 100
 RECENT_SHOWN = 30
-
-
-def _managed_event(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, pk, *args, **kwargs):
-        event = get_object_or_404(Event.objects.select_related("series").prefetch_related("hosts"), pk=pk)
-        if not can_manage_event(request.user, event):
-            raise PermissionDenied
-        return view(request, event, *args, **kwargs)
-
-    return wrapper
 
 
 def _messages_page(request, event: Event, *, form=None, rule_form=None, preview=None, status=200):
@@ -70,13 +57,13 @@ def _messages_page(request, event: Event, *, form=None, rule_form=None, preview=
     return render(request, "notifications/event_messages.html", context, status=status)
 
 
-@_managed_event
+@event_manager_required
 def event_messages(request: HttpRequest, event: Event) -> HttpResponse:
     return _messages_page(request, event)
 
 
 @require_POST
-@_managed_event
+@event_manager_required
 def announce(request: HttpRequest, event: Event) -> HttpResponse:
     """Two steps: 'preview' shows the mail and who gets it; 'send' writes the messages."""
     form = AnnouncementForm(request.POST, groups=services.announcement_groups(event))
@@ -122,7 +109,7 @@ def announce(request: HttpRequest, event: Event) -> HttpResponse:
 
 
 @require_POST
-@_managed_event
+@event_manager_required
 def reminder_rules(request: HttpRequest, event: Event) -> HttpResponse:
     current = [(key_offset, unit) for key_offset, unit in _effective_rules(event)]
     if request.POST.get("remove"):
@@ -180,8 +167,7 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     if event.status == Event.Status.DRAFT and not (user.is_authenticated and can_manage_event(user, event)):
         raise Http404
     confirmed = (
-        user.is_authenticated
-        and Registration.objects.filter(event=event, user=user, status=Registration.Status.CONFIRMED).exists()
+        user.is_authenticated and Registration.objects.confirmed().filter(event=event, user=user).exists()
     )
     body = ical.feed(
         [event],
@@ -246,6 +232,20 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+def renew_unsubscribe_links(request: HttpRequest) -> HttpResponse:
+    services.renew_unsubscribe_links(request.user)
+    messages.success(
+        request,
+        _(
+            "The unsubscribe links in the mail you received before no longer work. Mail from now on "
+            "carries new ones."
+        ),
+    )
+    return redirect("accounts:profile")
+
+
+@require_POST
+@login_required
 def renew_calendar_token(request: HttpRequest) -> HttpResponse:
     services.renew_calendar_token(request.user)
     messages.success(
@@ -262,8 +262,10 @@ def renew_calendar_token(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt  # RFC 8058 one-click: mail clients POST without a session; the signed token is the proof
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    user_id = read_unsubscribe_token(token)
-    user = User.objects.filter(pk=user_id).first() if user_id else None
+    found = read_unsubscribe_token(token)
+    user = User.objects.filter(pk=found[0]).first() if found else None
+    if user is not None and not constant_time_compare(found[1], user.unsubscribe_key):
+        user = None  # a link from before the person renewed their links
     if user is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=404)
     if request.method == "POST":

@@ -227,14 +227,7 @@ def _done_sets(forms: Forms, sessions: list[Event], user_ids: set[int]):
 
 
 def _root_ids() -> dict[int, int]:
-    parents = dict(Organization.objects.values_list("pk", "parent_id"))
-    roots = {}
-    for pk in parents:
-        node, hops = pk, 0
-        while parents.get(node) is not None and hops < 8:
-            node, hops = parents[node], hops + 1
-        roots[pk] = node
-    return roots
+    return Organization.objects.root_ids()
 
 
 def _check(
@@ -304,9 +297,11 @@ def evaluate(
     sessions = sessions_of(series=rule.series, event=rule.event)
     if not sessions:
         return []
-    regs = Registration.objects.filter(
-        event__in=sessions, status=Registration.Status.CONFIRMED
-    ).select_related("user", "organization", "organization__parent", "organization__parent__parent")
+    regs = (
+        Registration.objects.confirmed()
+        .filter(event__in=sessions)
+        .select_related("user", "organization", "organization__parent", "organization__parent__parent")
+    )
     if user_ids is not None:
         regs = regs.filter(user_id__in=user_ids)
     by_user: dict[int, dict[int, Registration]] = defaultdict(dict)

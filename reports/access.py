@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from accounts import permissions
 from events.models import Event
-from events.services import can_manage_event
+from events.permissions import can_manage_event
 
 
 def can_see_dashboard(user) -> bool:

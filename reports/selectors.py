@@ -285,16 +285,10 @@ def municipality_ids_for(event_ids: list[int]) -> dict[int, list[int]]:
 
 def _roots() -> dict[int, tuple[int, bool]]:
     """org id → (root id, root is a municipality); one query for the whole (small) tree."""
-    nodes = {
-        pk: (parent, kind) for pk, parent, kind in Organization.objects.values_list("pk", "parent_id", "kind")
+    return {
+        pk: (root.pk, root.kind == Organization.Kind.MUNICIPALITY)
+        for pk, root in Organization.objects.root_map().items()
     }
-    out = {}
-    for pk in nodes:
-        node, hops = pk, 0
-        while nodes[node][0] is not None and hops < 8:
-            node, hops = nodes[node][0], hops + 1
-        out[pk] = (node, nodes[node][1] == Organization.Kind.MUNICIPALITY)
-    return out
 
 
 # --- the dashboard ------------------------------------------------------------------------------

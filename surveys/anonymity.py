@@ -50,8 +50,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import Event
-from surveys.aggregation import compute
 from surveys.models import Answer, Form, Submission, Summary
+from surveys.tally import compute
 
 MIN_K = 3
 

@@ -14,9 +14,10 @@ is a separate Respondent row without a link to the Submission.
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -37,7 +38,7 @@ from audit import services as audit
 from core.dates import format_datetime
 from core.errors import UserError
 from events.models import Event, EventSeries, Registration
-from events.services import can_manage_event
+from events.permissions import can_manage_event
 from surveys import anonymity
 from surveys import files as filekinds
 from surveys.models import Answer, Choice, Form, Question, Respondent, Section, Submission
@@ -511,9 +512,7 @@ def respondent_for(form: Form, event: Event, user: User) -> Respondent_:
     if not form.applies_to(event):
         raise SurveyError(_("This form does not belong to this event."))
     registration = (
-        Registration.objects.filter(event=event, user=user, status=Registration.Status.CONFIRMED)
-        .select_related("organization")
-        .first()
+        Registration.objects.confirmed().filter(event=event, user=user).select_related("organization").first()
     )
     if registration is None:
         raise SurveyError(
@@ -553,8 +552,20 @@ def has_answered_anonymously(form: Form, event: Event, user: User) -> bool:
 TOKEN_SALT = "surveys.questionnaire.v1"
 
 
+class LinkUsed(SurveyError):
+    """The mailed link was already used to send answers; `renewable` says whether a fresh
+    one may be mailed (a named form that can still be edited)."""
+
+    def __init__(self, message: str, *, renewable: bool) -> None:
+        super().__init__(message)
+        self.renewable = renewable
+
+
 def make_token(form: Form, registration: Registration) -> str:
-    return signing.dumps({"f": form.pk, "r": registration.pk}, salt=TOKEN_SALT, compress=True)
+    # "t": when the link was made, to the millisecond; answers sent after it end the link.
+    return signing.dumps(
+        {"f": form.pk, "r": registration.pk, "t": round(time.time() * 1000)}, salt=TOKEN_SALT, compress=True
+    )
 
 
 def questionnaire_url(form: Form, registration: Registration) -> str:
@@ -562,7 +573,9 @@ def questionnaire_url(form: Form, registration: Registration) -> str:
     return settings.SITE_URL + reverse("surveys:answer_token", args=[make_token(form, registration)])
 
 
-def read_token(token: str) -> tuple[Form, Event, Registration]:
+def read_token(token: str, *, allow_used: bool = False) -> tuple[Form, Event, Registration]:
+    """A mailed questionnaire link works until the form closes and only until answers are
+    sent with it (or after it was made); a fresh one is mailed on request (surveys.links)."""
     max_age = timedelta(days=settings.SURVEYS_TOKEN_MAX_AGE_DAYS)
     try:
         payload = signing.loads(token, salt=TOKEN_SALT, max_age=max_age)
@@ -588,7 +601,42 @@ def read_token(token: str) -> tuple[Form, Event, Registration]:
         raise SurveyError(
             _("Your registration for this event was cancelled, so the questionnaire is closed to you.")
         )
-    return form, registration.event, registration
+    event = registration.event
+    if form.window_state(event) == "closed":
+        raise SurveyError(
+            _("This questionnaire closed on %(date)s, so its link no longer works.")
+            % {"date": format_datetime(form.closes_for(event))}
+        )
+    if not allow_used:
+        _refuse_used_link(form, event, registration, made=payload.get("t"))
+    return form, event, registration
+
+
+def _refuse_used_link(form: Form, event: Event, registration: Registration, *, made) -> None:
+    if form.anonymous:
+        if Respondent.objects.filter(form=form, event=event, user_id=registration.user_id).exists():
+            raise LinkUsed(
+                _("You have already answered this questionnaire, so this link no longer works. Thank you."),
+                renewable=False,
+            )
+        return
+    who = respondent_from_registration(form, registration)
+    submission = existing_submission(form, event, who)
+    if submission is None or not submission.is_submitted or submission.submitted_at is None:
+        return
+    made_at = datetime.fromtimestamp(made / 1000, tz=UTC) if isinstance(made, int) else None
+    if made_at is None or submission.submitted_at >= made_at:
+        renewable = form.editable_after_submit
+        raise LinkUsed(
+            _("Your answers were sent, so this link no longer works.")
+            + " "
+            + (
+                _("To change them, ask for a new link: it is mailed to your address.")
+                if renewable
+                else _("This form's answers cannot be changed after sending.")
+            ),
+            renewable=renewable,
+        )
 
 
 def respondent_from_registration(form: Form, registration: Registration) -> Respondent_:

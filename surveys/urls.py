@@ -6,8 +6,8 @@ app_name = "surveys"
 
 urlpatterns = [
     # Organizers: building
-    path("event/<int:event_id>/add/", views.add_form, name="add"),
-    path("event/<int:event_id>/", views.event_forms, name="event_forms"),
+    path("event/<int:pk>/add/", views.add_form, name="add"),
+    path("event/<int:pk>/", views.event_forms, name="event_forms"),
     path("<int:pk>/", views.builder, name="builder"),
     path("<int:pk>/settings/", views.form_settings, name="settings"),
     path("<int:pk>/preview/", views.preview, name="preview"),

@@ -21,7 +21,8 @@ from accounts.models import Organization
 from audit import services as audit
 from core.dates import format_datetime
 from events.models import Event, ParticipatingOrganization, Registration
-from surveys import anonymity, exports, results, services
+from events.permissions import event_manager_required, event_reader_required
+from surveys import anonymity, exports, links, results, services
 from surveys import files as filekinds
 from surveys.aggregation import aggregate_now
 from surveys.forms import FormSettingsForm, QuestionForm, SectionForm, StarterForm
@@ -234,10 +235,11 @@ def _fill(request, form: Form, event: Event, who: services.Respondent_, post_url
     for notice in outcome.notices:
         messages.warning(request, notice)
     if outcome.submitted:
-        if form.anonymous:
+        if form.anonymous or who.via_token:
+            # A mailed link ends with the answers it sent (services.read_token): no redirect back to it.
             return render(request, "surveys/thanks.html", {"form": form, "event": event, "already": False})
         messages.success(request, _("Thank you. Your answers have been submitted."))
-        return redirect(post_url if who.via_token else form.url_for("sent", event))
+        return redirect(form.url_for("sent", event))
     if outcome.errors and action == "submit":
         if outcome.saved:
             messages.warning(
@@ -281,8 +283,21 @@ def fill(request, pk: int, event_id: int):
 
 def answer_token(request, token: str):
     """The questionnaire link in mail: no login needed; the signed token names the registration."""
+    if request.method == "POST" and request.POST.get("action") == "new_link":
+        try:
+            links.request_new_link(token)
+        except SurveyError as error:
+            return _refusal(request, str(error), status=400)
+        return render(request, "surveys/link_sent.html", status=200)
     try:
         form, event, registration = services.read_token(token)
+    except services.LinkUsed as error:
+        return render(
+            request,
+            "surveys/refused.html",
+            {"message": str(error), "renewable": error.renewable, "token": token},
+            status=410,
+        )
     except SurveyError as error:
         return _refusal(request, str(error), status=400)
     who = services.respondent_from_registration(form, registration)
@@ -416,13 +431,8 @@ def download_file(request, answer_id: int):
 # --- building ----------------------------------------------------------------------------------
 
 
-@login_required
-def add_form(request, event_id: int):
-    event = get_object_or_404(Event.objects.select_related("series"), pk=event_id)
-    from events.services import can_manage_event
-
-    if not can_manage_event(request.user, event):
-        raise PermissionDenied
+@event_manager_required
+def add_form(request, event: Event):
     chooser = StarterForm(request.POST or None)
     if request.method == "POST" and chooser.is_valid():
         whole_series = bool(request.POST.get("whole_series")) and event.series_id
@@ -670,18 +680,7 @@ def question_move(request, question_id: int):
 
 
 def _org_roots() -> dict[int, Organization]:
-    # Organization trees are small (市 → 部 → 課); one query maps every unit to its top.
-    orgs = {o.pk: o for o in Organization.objects.only("id", "name", "parent_id", "prefecture")}
-
-    def root(pk):
-        node = orgs.get(pk)
-        seen = 0
-        while node is not None and node.parent_id and seen < 6:
-            node = orgs.get(node.parent_id)
-            seen += 1
-        return node
-
-    return {pk: root(pk) for pk in orgs}
+    return Organization.objects.root_map()
 
 
 @login_required
@@ -690,7 +689,8 @@ def status(request, pk: int, event_id: int):
     event = _event(form, event_id)
     _require_reader(request, form)
     registrations = list(
-        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+        Registration.objects.confirmed()
+        .filter(event=event)
         .select_related("user", "organization")
         .order_by("user__full_name_kana", "user__email")
     )
@@ -1042,12 +1042,7 @@ def compare(request, pk: int):
     )
 
 
-@login_required
-def event_forms(request, event_id: int):
+@event_reader_required
+def event_forms(request, event: Event):
     """The organizer's list of an event's forms (also included on the event page)."""
-    event = get_object_or_404(Event.objects.select_related("series"), pk=event_id)
-    from events.services import can_manage_event
-
-    if not (can_manage_event(request.user, event) or permissions.can_read_across_organizations(request.user)):
-        raise PermissionDenied
     return render(request, "surveys/event_forms.html", {"event": event})

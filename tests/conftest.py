@@ -26,6 +26,36 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_for_privileged_people(request):
+    """Organizers, reviewers and staff must use two-factor sign-in (accounts/mfa.py): every
+    such person a test creates gets a confirmed authenticator app, as a real one would have
+    set up, so tests that sign them in directly reach their pages. Tests of the requirement
+    itself opt out with @pytest.mark.without_mfa. Production code has no such switch."""
+    if request.node.get_closest_marker("without_mfa"):
+        yield
+        return
+    from django.db.models.signals import post_save
+
+    from accounts.mfa import REQUIRED_ROLES
+    from accounts.models import Membership, User
+    from tests.factories import with_mfa
+
+    def membership_saved(sender, instance, created, raw=False, **kwargs):
+        if created and not raw and instance.role in REQUIRED_ROLES:
+            with_mfa(instance.user)
+
+    def user_saved(sender, instance, raw=False, **kwargs):
+        if not raw and (instance.is_staff or instance.is_superuser):
+            with_mfa(instance)
+
+    post_save.connect(membership_saved, sender=Membership, dispatch_uid="test_mfa_membership")
+    post_save.connect(user_saved, sender=User, dispatch_uid="test_mfa_user")
+    yield
+    post_save.disconnect(sender=Membership, dispatch_uid="test_mfa_membership")
+    post_save.disconnect(sender=User, dispatch_uid="test_mfa_user")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production; personas are created by the dozen.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -43,6 +43,30 @@ class MembershipFactory(DjangoModelFactory):
     role = Membership.Role.MEMBER
 
 
+# The authenticator-app secret of every test person who must use two-factor sign-in
+# (tests/conftest.py gives them one); `totp_code(TEST_TOTP_SECRET)` is their current code.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def with_mfa(user: User, secret: str = TEST_TOTP_SECRET) -> User:
+    """A confirmed authenticator app (TOTP) for `user`, as if they had set it up."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, secret)
+    return user
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET, *, at: float | None = None) -> str:
+    """The code an authenticator app shows now (RFC 6238, as allauth checks it)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(at if at is not None else time.time()) // 30))
+
+
 def verified(user: User) -> User:
     from allauth.account.models import EmailAddress
 

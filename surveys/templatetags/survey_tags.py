@@ -75,7 +75,7 @@ def organizer_forms(event: Event) -> list[dict]:
         )
         .order_by()
     }
-    confirmed = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
+    confirmed = Registration.objects.confirmed().filter(event=event).count()
     rows = []
     for form in forms:
         c = counts.get(form.pk, {})

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.services import grant_role
+from attendance import services as attendance
+from attendance import zoom_import
 from audit.models import AuditEntry
-from events import attendance
 from events import services as events
 from events.models import Event, Registration
 from notifications import services as notifications
@@ -153,13 +154,13 @@ def test_zoom_import(organizer, municipality):
     data = (
         "名前 (元の名前),メール,参加時刻,退出時刻,期間 (分),ゲスト\r\n佐藤 陽子,sato@example.jp,,,120,いいえ\r\n誰か,,,,70,\r\n"
     ).encode()
-    attendance.import_zoom_report(event, by=organizer, data=data, filename="participants.csv")
+    zoom_import.import_zoom_report(event, by=organizer, data=data, filename="participants.csv")
     entry = only("attendance.import")
     assert entry.actor == organizer and entry.event_id == event.pk
     assert entry.details["filename"] == "participants.csv"
     assert (entry.details["matched"], entry.details["unmatched"]) == (1, 1)
     # The same file again is no second import.
-    attendance.import_zoom_report(event, by=organizer, data=data, filename="participants.csv")
+    zoom_import.import_zoom_report(event, by=organizer, data=data, filename="participants.csv")
     assert AuditEntry.objects.filter(action="attendance.import").count() == 1
 
 
@@ -184,7 +185,7 @@ def test_reception_roster_pdf(client, organizer, municipality):
     event = EventFactory(hosts=[municipality])
     RegistrationFactory(event=event, organization=municipality)
     client.force_login(organizer)
-    response = client.get(reverse("events:reception_roster", args=[event.pk]), {"format": "pdf"})
+    response = client.get(reverse("attendance:reception_roster", args=[event.pk]), {"format": "pdf"})
     assert response["Content-Type"] == "application/pdf"
     entry = only("export.reception_roster")
     assert entry.details == {"format": "pdf", "rows": 1}

@@ -37,6 +37,9 @@ def _populate():
     cities = [Organization.objects.create(name=f"ベンチ市{i}", prefecture="埼玉県") for i in range(20)]
     reviewer = User.objects.create_user("bench-reviewer@example.jp", None, full_name="審査 ベンチ")
     Membership.objects.create(user=reviewer, organization=sponsor, role=Membership.Role.REVIEWER)
+    from tests.factories import with_mfa
+
+    with_mfa(reviewer)  # reviewers must use two-factor sign-in (accounts/mfa.py)
     people = User.objects.bulk_create(
         User(email=f"bench-report{i}@example.jp", full_name=f"参加 {i}", full_name_kana=f"サンカ {i}")
         for i in range(PEOPLE)

@@ -44,6 +44,9 @@ def _build():
     )
     organizer = User.objects.create_user("bench-organizer@example.jp", "x", full_name="ベンチ 太郎")
     Membership.objects.create(user=organizer, organization=org, role=Membership.Role.ORGANIZER)
+    from tests.factories import with_mfa
+
+    with_mfa(organizer)  # organizers must use two-factor sign-in (accounts/mfa.py)
     now = timezone.now()
     events = []
     for i in range(2):

@@ -1,4 +1,5 @@
-"""A URLconf for tests only: the site's routes plus pages that fail on purpose.
+"""A URLconf for tests only: the site's routes plus pages that fail on purpose (and one
+that says what the app sees of the request).
 
 Loaded by the error-page tests (settings.ROOT_URLCONF) and by the production smoke test
 (tests/config/smoke_settings.py), never by the site itself.
@@ -6,9 +7,11 @@ Loaded by the error-page tests (settings.ROOT_URLCONF) and by the production smo
 
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import connection
+from django.http import JsonResponse
 from django.urls import path
 
 from config.urls import urlpatterns as site_urlpatterns
+from core.http import client_ip
 
 
 class SmokeTestFailure(RuntimeError):
@@ -33,7 +36,21 @@ def bad(request):
     raise BadRequest
 
 
+def whoami(request):
+    """What the app believes about this request (behind nginx: https and the client)."""
+    return JsonResponse(
+        {
+            "scheme": request.scheme,
+            "is_secure": request.is_secure(),
+            "host": request.get_host(),
+            "client_ip": client_ip(request),
+            "request_id": request.headers.get("X-Request-ID", ""),
+        }
+    )
+
+
 urlpatterns = [
+    path("__test__/whoami", whoami),
     path("__test__/raise", raises),
     path("__test__/raise-db", raises_after_database_failure),
     path("__test__/forbidden", forbidden),

@@ -288,3 +288,34 @@ def test_reviewer_reads_the_groups_but_sees_no_forms(client, organizer, reviewer
     response = client.post(reverse("groupwork:lock", args=[meeting.pk]), {"locked": "1"})
     assert response.status_code == 403
     assert not GroupPlan.objects.get(event=meeting).is_locked
+
+
+def test_the_reminder_names_the_persons_group_once_locked(
+    organizer, participant, meeting, registrants, mailoutbox, settings
+):
+    import datetime as dt
+
+    import time_machine
+
+    from notifications import delivery
+    from notifications import services as notifications
+
+    services.generate(meeting, by=organizer, data={"group_size": 4, "max_per_organization": 1, "seed": 5})
+    services.set_locked(meeting, by=organizer, locked=True)
+    placement = _placement(meeting)
+    same = [r for r in registrants if placement[r.user_id] == placement[participant.pk]]
+    other = next(r for r in registrants if placement[r.user_id] != placement[participant.pk])
+    notifications.schedule_reminders(meeting, registrants)
+    with time_machine.travel(meeting.starts_at - dt.timedelta(hours=23), tick=False):
+        delivery.dispatch_due()
+    reminders = {m.to[0]: m for m in mailoutbox if m.extra_headers.get("X-Tsunagu-Kind") == "reminder"}
+    body = reminders[participant.email].body
+    assert f"あなたのグループ：グループ{placement[participant.pk]}" in body
+    for r in same:
+        assert f"・{r.user.full_name}（{r.organization.name}）" in body
+    assert other.user.full_name not in body
+    html = reminders[participant.email].html
+    assert "あなたのグループ" in html and "@@tsunagu" not in html
+    # Each person gets their own group, not the participant's.
+    assert f"グループ{placement[other.user_id]}" in reminders[other.user.email].body
+    assert participant.full_name not in reminders[other.user.email].body

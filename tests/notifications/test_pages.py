@@ -196,7 +196,7 @@ def test_public_feeds_per_series_and_organization(client, municipality, other_mu
 
 
 def test_unsubscribe_link_asks_then_turns_reminders_off(client, participant):
-    url = unsubscribe_url(participant.pk)
+    url = unsubscribe_url(participant)
     assert client.get(url).status_code == 200
     participant.refresh_from_db()
     assert participant.receive_reminders  # a link scanner's GET changes nothing
@@ -239,3 +239,40 @@ def test_broker_down_loses_nothing(
     assert mailoutbox == []
     assert len(delivery.dispatch_due().sent) == 1  # the beat catches up
     assert len(mailoutbox) == 1
+
+
+def test_unsubscribe_and_calendar_links_are_renewed_from_the_profile(client, participant):
+    from django.core import signing
+
+    from notifications.mail import UNSUBSCRIBE_SALT
+
+    old_unsubscribe = unsubscribe_url(participant)
+    # A link mailed before keys existed carries none; it works until the first renewal.
+    legacy = reverse(
+        "notifications:unsubscribe",
+        args=[signing.dumps({"u": participant.pk}, salt=UNSUBSCRIBE_SALT, compress=True)],
+    )
+    assert client.get(legacy).status_code == 200
+    old_feed = reverse("notifications:personal_feed", args=[participant.calendar_token])
+    assert client.get(old_feed).status_code == 200
+    client.force_login(participant)
+    profile = client.get(reverse("accounts:profile")).content.decode()
+    assert reverse("notifications:renew_unsubscribe_links") in profile
+    assert reverse("notifications:renew_calendar_token") in profile
+    response = client.post(reverse("notifications:renew_unsubscribe_links"))
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:profile")
+    client.post(reverse("notifications:renew_calendar_token"))
+    participant.refresh_from_db()
+    client.logout()
+    # The old links stop at once; the new ones work.
+    for url in (old_unsubscribe, legacy):
+        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
+    participant.refresh_from_db()
+    assert participant.receive_reminders
+    assert client.get(old_feed).status_code == 404
+    assert client.get(unsubscribe_url(participant)).status_code == 200
+    new_feed = reverse("notifications:personal_feed", args=[participant.calendar_token])
+    assert client.get(new_feed).status_code == 200
+    # Renewing is a POST of the signed-in person only.
+    assert client.get(reverse("notifications:renew_unsubscribe_links")).status_code == 405

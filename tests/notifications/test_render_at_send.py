@@ -136,6 +136,6 @@ def test_reminders_rendered_once_per_event_carry_each_persons_name_and_link(muni
     assert "草加 <花子>" in by_user[first.pk].body_text
     assert "草加 &lt;花子&gt;" in by_user[first.pk].body_html
     assert "苫小牧 一郎" in by_user[second.pk].body_text and "草加" not in by_user[second.pk].body_text
-    assert unsubscribe_url(second.pk) in by_user[second.pk].body_text
-    assert unsubscribe_url(first.pk) not in by_user[second.pk].body_text
+    assert unsubscribe_url(second) in by_user[second.pk].body_text
+    assert unsubscribe_url(first) not in by_user[second.pk].body_text
     assert "@@" not in by_user[first.pk].body_html

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -210,9 +212,33 @@ def wait_for_http(url: str, proc: subprocess.Popen, log, timeout: float = 60) ->
     raise AssertionError(f"{url} did not answer:\n{log()}")
 
 
+def start_private_redis(site: Site) -> str | None:
+    """A Redis server of the site's own, when redis-server is installed (it is wherever
+    `make test` finds Redis on this machine): other helpers' test runs flush their Redis
+    databases between tests, and the unit tests leave messages in their queues."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        return None
+    port = free_port()
+    site.start(
+        "redis",
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(site.root)],
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    return f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"redis-server did not start:\n{site.log('redis')}")
+
+
 def site_redis_url(test_url: str) -> str:
-    """The test Redis server, another database number: the unit tests leave messages in
-    their queues (published with no worker running), which the site's worker must not get."""
+    """Without redis-server here: the test Redis, another database number."""
     parts = urlsplit(test_url)
     number = int(parts.path.strip("/") or 0)
     return parts._replace(path=f"/{(number + 8) % 16}").geturl()
@@ -253,14 +279,17 @@ def production_build(tmp_path_factory, django_db_setup, django_db_blocker):
         database = _test_database()["NAME"] + "_site"
     recreate_database(database)
     site = Site(root=root, env=production_env(root, database), database=database)
-    for argv in readme_build_commands():
-        assert argv[0] == ".venv/bin/python" and argv[1] == "manage.py", argv
-        site.manage(*argv[2:])
-    site.manage("load_demo", "--force")
     try:
+        private = start_private_redis(site)
+        if private:
+            site.env["REDIS_URL"] = private
+        for argv in readme_build_commands():
+            assert argv[0] == ".venv/bin/python" and argv[1] == "manage.py", argv
+            site.manage(*argv[2:])
+        site.manage("load_demo", "--force")
         yield site
     finally:
-        for name in list(site.procs):
+        for name in reversed(list(site.procs)):
             site.stop(name)
         drop_database(database)
 
@@ -275,16 +304,31 @@ def production_site(production_build):
     return site
 
 
+class SourceAddressAdapter(HTTPAdapter):
+    def __init__(self, source: str, **kwargs) -> None:
+        self.source = source
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.source, 0)
+        return super().init_poolmanager(*args, **kwargs)
+
+
 class Browser:
     """requests, with cookies kept by hand: the site's cookies are Secure (HTTPS only), and
     gunicorn behind the proxy is plain HTTP with X-Forwarded-Proto: https."""
 
-    def __init__(self, base: str, *, headers: dict | None = None, verify=True) -> None:
+    def __init__(self, base: str, *, headers: dict | None = None, verify=True, source: str = "") -> None:
         self.base = base
         self.cookies: dict[str, str] = {}
         self.headers = headers if headers is not None else {"X-Forwarded-Proto": "https"}
         self.verify = verify
         self.origin = "https://" + urlsplit(base).netloc
+        self.session = requests.Session()
+        if source:  # connect from this local address (127.0.0.2, …): another client
+            adapter = SourceAddressAdapter(source)
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {**self.headers, **kwargs.pop("headers", {})}
@@ -293,7 +337,8 @@ class Browser:
         if method == "POST":
             headers.setdefault("Origin", self.origin)
             headers.setdefault("Referer", self.origin + path)
-        response = requests.request(
+        self.session.cookies.clear()
+        response = self.session.request(
             method,
             path if path.startswith("http") else self.base + path,
             headers=headers,

@@ -64,15 +64,9 @@ def test_the_casebook_excerpt_is_read_as_expected():
 @pytest.fixture
 def demo(db, settings, tmp_path):
     settings.RECORDS_FILES_ROOT = tmp_path / "records"
-    from events import demo as events_demo
-    from records import demo as records_demo
-    from reports import demo as reports_demo
-    from surveys import demo as surveys_demo
+    from demo import loader
 
-    events_demo.load(None)
-    surveys_demo.load(None)
-    reports_demo.load(io.StringIO())
-    records_demo.load(io.StringIO())
+    loader.load(io.StringIO())
     return User.objects.get(email="reviewer@example.jp")
 
 

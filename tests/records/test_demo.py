@@ -9,8 +9,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from demo import records as demo
 from events.models import Event, Registration
-from records import demo, render
+from records import render
 from records.models import Certificate
 
 A = Registration.Attendance
@@ -18,8 +19,8 @@ A = Registration.Attendance
 
 @pytest.fixture
 def loaded(db):
-    from events import demo as events_demo
-    from reports import demo as reports_demo
+    from demo import events as events_demo
+    from demo import reports as reports_demo
 
     events_demo.load(None)
     reports_demo.load(io.StringIO())

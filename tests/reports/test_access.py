@@ -30,7 +30,7 @@ def world(municipality, other_municipality):
         "other_page": reverse("reports:municipality", args=[2021, other_municipality.pk]),
         "soka_event": reverse("reports:event", args=[soka_event.pk]),
         "other_event": reverse("reports:event", args=[other_event.pk]),
-        "soka_roster": reverse("events:roster", args=[soka_event.pk]),
+        "soka_roster": reverse("attendance:roster", args=[soka_event.pk]),
     }
 
 

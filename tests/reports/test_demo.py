@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from demo import reports as demo
 from events.models import Event, Registration
-from reports import demo
 from reports.models import Engagement
 
 A = Registration.Attendance
@@ -17,7 +17,7 @@ A = Registration.Attendance
 
 @pytest.fixture
 def loaded(db):
-    from events import demo as events_demo
+    from demo import events as events_demo
 
     events_demo.load(None)
     out = io.StringIO()

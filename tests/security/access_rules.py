@@ -31,6 +31,8 @@ OWNER_AND_REVIEWER = frozenset({"owner", "reviewer"})
 ORGANIZERS = frozenset({"owner", "other_organizer"})  # their own lists and "new" forms
 COORDINATORS = frozenset({"other_coordinator"})  # (the owner is an organizer, not a coordinator)
 NOBODY = frozenset()
+# Organizers and reviewers must use two-factor sign-in, so they have an authenticator app.
+MFA_USERS = frozenset({"owner", "other_organizer", "reviewer"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,21 @@ RULES: dict[str, Rule] = {
         params={"path": "media_probe"},
         why="DEBUG only (make run); uploads that are private live elsewhere",
     ),
+    # --- allauth.mfa: one's own two-factor sign-in (accounts/mfa.py) ------------------------
+    "mfa_index": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_authenticate": Rule(SIGNED_IN, why="the code step of one's own sign-in", self_service=True),
+    "mfa_reauthenticate": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_activate_totp": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_deactivate_totp": Rule(
+        MFA_USERS, why=OWN_DATA + "; 404 for a person with no authenticator app", self_service=True
+    ),
+    "mfa_generate_recovery_codes": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_view_recovery_codes": Rule(
+        NOBODY, why=OWN_DATA + "; 404 until the person has recovery codes (nobody in this world)"
+    ),
+    "mfa_download_recovery_codes": Rule(
+        NOBODY, why=OWN_DATA + "; 404 until the person has recovery codes (nobody in this world)"
+    ),
     # --- allauth: signing in, signing up, one's own e-mail and password ----------------------
     "account_login": Rule(EVERYONE, why=PUBLIC_PAGE, self_service=True),
     "account_logout": Rule(EVERYONE, why="signs out the one who asks", self_service=True),
@@ -139,8 +156,10 @@ RULES: dict[str, Rule] = {
     "events:register": Rule(SIGNED_IN, why="anyone signed in registers themselves", self_service=True),
     "events:cancel_own": Rule(SIGNED_IN, why="cancels only one's own registration", self_service=True),
     "events:mine": Rule(SIGNED_IN, why=OWN_DATA),
-    "events:attendance_code": Rule(SIGNED_IN, why="records one's own attendance", self_service=True),
-    "events:checkin": Rule(SIGNED_IN, why=CAPABILITY + "; records one's own attendance", self_service=True),
+    "attendance:attendance_code": Rule(SIGNED_IN, why="records one's own attendance", self_service=True),
+    "attendance:checkin": Rule(
+        SIGNED_IN, why=CAPABILITY + "; records one's own attendance", self_service=True
+    ),
     # --- events: organizers --------------------------------------------------------------------
     "events:manage": Rule(ORGANIZERS, why="each organizer's own list"),
     "events:series_create": Rule(ORGANIZERS, why="a new series for one's own organization"),
@@ -155,12 +174,12 @@ RULES: dict[str, Rule] = {
     "events:registrations": Rule(OWNER_AND_REVIEWER),
     "events:registration_action": Rule(OWNER),
     "events:export_registrations": Rule(OWNER_AND_REVIEWER),
-    "events:roster": Rule(OWNER_AND_REVIEWER),
-    "events:roster_mark": Rule(OWNER, post={"row": "{registration}:attended"}),
-    "events:checkin_qr": Rule(OWNER),
-    "events:zoom_import": Rule(OWNER),
-    "events:zoom_review": Rule(OWNER),
-    "events:reception_roster": Rule(OWNER_AND_REVIEWER),
+    "attendance:roster": Rule(OWNER_AND_REVIEWER),
+    "attendance:roster_mark": Rule(OWNER, post={"row": "{registration}:attended"}),
+    "attendance:checkin_qr": Rule(OWNER),
+    "attendance:zoom_import": Rule(OWNER),
+    "attendance:zoom_review": Rule(OWNER),
+    "attendance:reception_roster": Rule(OWNER_AND_REVIEWER),
     # --- events: coordinators register their own staff for any public event --------------------
     "events:coordinate": Rule(COORDINATORS, why="each coordinator's own organization"),
     "events:bulk_register": Rule(COORDINATORS, why="registers the coordinator's own staff only"),
@@ -221,6 +240,7 @@ RULES: dict[str, Rule] = {
     ),
     "notifications:calendar": Rule(SIGNED_IN, why=OWN_DATA),
     "notifications:renew_calendar_token": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "notifications:renew_unsubscribe_links": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
     "notifications:personal_feed": Rule(EVERYONE, params={"token": "calendar_token"}, why=CAPABILITY),
     "notifications:series_feed": Rule(EVERYONE, params={"pk": "series"}, why=PUBLIC_PAGE),
     "notifications:organization_feed": Rule(EVERYONE, params={"pk": "organization"}, why=PUBLIC_PAGE),

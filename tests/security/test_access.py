@@ -28,7 +28,7 @@ OWNER_CHANGES = {
     "events:publish",
     "events:cancel_event",
     "events:registration_action",
-    "events:roster_mark",
+    "attendance:roster_mark",
     "surveys:settings",
     "reports:engagement_edit",
     "records:rule",

@@ -157,7 +157,8 @@ def _add_notifications(world: World) -> None:
         return
     from notifications.services import renew_calendar_token
 
-    world.objects["unsubscribe_token"] = unsubscribe_token(world.people["participant"].pk)
+    participant = world.people["participant"]
+    world.objects["unsubscribe_token"] = unsubscribe_token(participant.pk, participant.unsubscribe_key)
     world.objects["calendar_token"] = renew_calendar_token(world.people["participant"])
     message = Outbox.objects.filter(recipient=world.people["participant"]).order_by("pk").first()
     if message is not None:
@@ -326,7 +327,8 @@ class _FormHarvester(HTMLParser):
         elif tag == "textarea" and a.get("name"):
             self._textarea = a["name"]
             self._form["data"][a["name"]] = ""
-            self._form["texts"].append(a["name"])
+            if a.get("inputmode") != "email":  # a list of addresses, like type=email: left as it is
+                self._form["texts"].append(a["name"])
         elif tag == "select" and a.get("name"):
             self._select = a["name"]
         elif tag == "option" and self._select and ("selected" in a or self._select not in self._form["data"]):

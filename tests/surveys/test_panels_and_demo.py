@@ -71,8 +71,8 @@ def test_organizer_panel_counts_and_links(
 
 
 def test_demo_is_idempotent_and_fills_the_2022_sessions():
-    from events import demo as events_demo
-    from surveys import demo
+    from demo import events as events_demo
+    from demo import surveys as demo
 
     events_demo.load()
     demo.load()

@@ -39,7 +39,8 @@ def token_url(form, registration):
 
 def test_token_link_answers_without_login(client, questionnaire, registration):
     url = token_url(questionnaire, registration)
-    assert services.questionnaire_url(questionnaire, registration).endswith(url)
+    mailed = services.questionnaire_url(questionnaire, registration)
+    assert mailed.startswith("http") and "/forms/answer/" in mailed
     page = client.get(url)
     assert page.status_code == 200
     assert "本日の研修の満足度" in page.content.decode()
@@ -132,15 +133,59 @@ def test_anonymous_response_keeps_nothing_that_links_it_to_the_person(client, qu
     assert answers.count() >= 8
 
 
-def test_non_anonymous_questionnaire_is_editable_through_the_link(client, event, registration):
+def test_a_link_stops_once_used_and_a_fresh_one_is_mailed_on_request(client, event, registration):
+    from notifications import delivery
+    from notifications.models import Outbox
+
     form = make_form("questionnaire", event, anonymous=False)
     url = token_url(form, registration)
     q = questions(form)
-    client.post(url, {**questionnaire_answers(q, satisfaction=2), "action": "submit"})
-    client.post(url, {**questionnaire_answers(q, satisfaction=5), "action": "submit"})
+    response = client.post(url, {**questionnaire_answers(q, satisfaction=2), "action": "submit"})
+    assert response.status_code == 200 and "Thank you" in response.content.decode()
+    # The same link again: refused, with a button to have a new one mailed.
+    response = client.post(url, {**questionnaire_answers(q, satisfaction=5), "action": "submit"})
+    assert response.status_code == 410
+    assert 'value="new_link"' in response.content.decode()
+    assert client.get(url).status_code == 410
     submission = Submission.objects.get(form=form)
-    assert submission.user == registration.user and submission.submitted_at
+    assert Answer.objects.get(submission=submission, question=q["satisfaction"]).value_number == 2
+    response = client.post(url, {"action": "new_link"})
+    assert response.status_code == 200
+    client.post(url, {"action": "new_link"})  # pressed twice within the hour: one mail
+    mail = Outbox.objects.get(kind=Outbox.Kind.QUESTIONNAIRE_LINK)
+    delivery.dispatch_due()
+    mail.refresh_from_db()
+    assert mail.recipient_id == registration.user_id and mail.status == Outbox.Status.SENT
+    fresh = next(w for w in mail.body_text.split() if "/forms/answer/" in w)
+    fresh = fresh[fresh.index("/forms/answer/") :]
+    assert fresh != url
+    response = client.post(fresh, {**questionnaire_answers(q, satisfaction=5), "action": "submit"})
+    assert response.status_code == 200
     assert Answer.objects.get(submission=submission, question=q["satisfaction"]).value_number == 5
+    assert client.get(fresh).status_code == 410  # used in its turn
+    assert client.get(url).status_code == 410
+
+
+def test_links_of_anonymous_questionnaires_end_with_the_answer_and_cannot_be_renewed(
+    client, questionnaire, registration
+):
+    url = token_url(questionnaire, registration)
+    client.post(url, {**questionnaire_answers(questions(questionnaire)), "action": "submit"})
+    response = client.get(url)
+    assert response.status_code == 410 and 'value="new_link"' not in response.content.decode()
+    assert client.post(url, {"action": "new_link"}).status_code == 400
+    assert Respondent.objects.count() == 1
+
+
+def test_a_link_stops_when_the_questionnaire_closes(client, questionnaire, registration):
+    url = token_url(questionnaire, registration)
+    assert client.get(url).status_code == 200
+    closes = questionnaire.closes_for(registration.event)
+    assert closes == registration.event.ends_at + dt.timedelta(days=14)
+    with time_machine.travel(closes + dt.timedelta(minutes=1)):
+        response = client.get(url)
+        assert response.status_code == 400 and "closed" in response.content.decode()
+        assert client.post(url, {"action": "new_link"}).status_code == 400
 
 
 def test_anonymous_is_refused_for_per_organization_forms(event):
