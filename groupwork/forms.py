@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from groupwork.models import GroupPlan, PairRule
+from groupwork.models import GroupPlan, Material, PairRule
 
 
 class GroupSettingsForm(forms.Form):
@@ -87,3 +87,35 @@ class PairRuleForm(forms.Form):
         self.fields["first"].widget.attrs["autocomplete"] = "off"
         self.fields["second"].widget.attrs["autocomplete"] = "off"
         self.initial.setdefault("kind", PairRule.Kind.TOGETHER)
+
+
+class MaterialForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    program_item = forms.TypedChoiceField(
+        label=_("Program item"), required=False, coerce=int, empty_value=None
+    )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("PDF, images, or Excel, Word or PowerPoint files."),
+    )
+    url = forms.URLField(
+        label=_("Or a link (for example the recording)"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+    )
+    audience = forms.ChoiceField(
+        label=_("Who may see it"), choices=Material.Audience.choices, widget=forms.RadioSelect
+    )
+    visible_from = forms.ChoiceField(
+        label=_("Visible from"), choices=Material.Visible.choices, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, program=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program_item"].choices = [("", _("The whole event"))] + [
+            (item.pk, f"{item.starts_at:%H:%M} {item.title.splitlines()[0][:60]}") for item in program
+        ]
+        self.initial.setdefault("audience", Material.Audience.REGISTRANTS)
+        self.initial.setdefault("visible_from", Material.Visible.NOW)

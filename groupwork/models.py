@@ -11,14 +11,20 @@ the organizer has locked the plan.
 
 from __future__ import annotations
 
+import os
+import uuid
+from datetime import datetime
+from pathlib import Path
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event, Registration
+from events.models import Event, ProgramItem, Registration
 
 
 class JobRole(models.TextChoices):
@@ -164,3 +170,101 @@ class PairRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first} / {self.second}: {self.get_kind_display()}"
+
+
+# --- materials (資料) ---------------------------------------------------------------------------
+
+
+class MaterialStorage(FileSystemStorage):
+    """Slides and handouts live outside MEDIA_ROOT (which DEBUG serves to anyone) and are
+    served only by the download view, which checks audience and time and counts the
+    download. The folder is read from the settings on each use (tests point it elsewhere)."""
+
+    @property
+    def base_location(self):
+        root = getattr(settings, "GROUPWORK_FILES_ROOT", None)
+        return str(root or Path(settings.VAR_DIR) / "private" / "materials")
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+material_storage = MaterialStorage()
+
+
+def _material_upload_to(instance: Material, filename: str) -> str:
+    # A random stored name with the extension of the content found on upload.
+    suffix = Path(filename).suffix.lower()[:10]
+    return f"{instance.event_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Material(models.Model):
+    class Audience(models.TextChoices):
+        REGISTRANTS = "registrants", _("Confirmed registrants")
+        ATTENDEES = "attendees", _("Attendees only")
+        PUBLIC = "public", _("Everyone (public)")
+
+    class Visible(models.TextChoices):
+        NOW = "now", _("Now")
+        START = "start", _("When the event starts")
+        AFTER = "after", _("After the event")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="materials")
+    program_item = models.ForeignKey(
+        ProgramItem,
+        verbose_name=_("program item"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="materials",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(
+        storage=material_storage, upload_to=_material_upload_to, max_length=200, blank=True
+    )
+    file_name = models.CharField(max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    url = models.URLField(_("link (for example the recording)"), max_length=500, blank=True)
+    audience = models.CharField(_("who may see it"), max_length=20, choices=Audience.choices)
+    visible_from = models.CharField(_("visible from"), max_length=10, choices=Visible.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    download_count = models.PositiveIntegerField(_("downloads"), default=0)
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        ordering = ["event", "program_item__order", "program_item__starts_at", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(file="") & ~Q(url="")) | (~Q(file="") & Q(url="")),
+                name="groupwork_material_file_xor_link",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("groupwork:material", args=[self.event_id, self.pk])
+
+    @property
+    def is_link(self) -> bool:
+        return bool(self.url)
+
+    def visible_since(self, event: Event | None = None) -> datetime | None:
+        """None: visible now; else the moment it becomes visible (the event's start or end)."""
+        event = event or self.event
+        if self.visible_from == self.Visible.START:
+            return event.starts_at
+        if self.visible_from == self.Visible.AFTER:
+            return event.ends_at
+        return None

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from groupwork import views
+from groupwork import views, views_materials
 
 app_name = "groupwork"
 
@@ -16,4 +16,11 @@ urlpatterns = [
     path("manage/<int:pk>/groups/lock/", views.lock, name="lock"),
     path("manage/<int:pk>/groups/zoom.csv", views.zoom_csv, name="zoom_csv"),
     path("manage/<int:pk>/groups/print/", views.print_list, name="print"),
+    path("manage/<int:pk>/materials/", views_materials.manage, name="materials"),
+    path(
+        "manage/<int:pk>/materials/<int:material_id>/delete/",
+        views_materials.remove,
+        name="material_remove",
+    ),
+    path("<int:pk>/materials/<int:material_id>/", views_materials.download, name="material"),
 ]

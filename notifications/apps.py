@@ -10,9 +10,12 @@ class NotificationsConfig(AppConfig):
         from config.health import register_status_check  # in ready(): the app registry is loaded
         from events.domain import domain_event
         from notifications.health import outbox_backlog  # in ready(): it imports the models
+        from notifications.outbox import rows_due  # in ready(): it imports the models
         from notifications.receivers import on_domain_event
+        from notifications.tasks import send_after_commit  # in ready(): it imports the models
 
         domain_event.connect(on_domain_event, dispatch_uid="notifications.on_domain_event")
+        rows_due.connect(send_after_commit, dispatch_uid="notifications.send_after_commit")
         register_status_check("outbox", outbox_backlog)
 
         # reason: receivers import models, which are not ready when apps.py is imported

@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts.models import User
 from notifications.mail import build_email
 from notifications.models import Outbox
-from notifications.services import render_deferred
+from notifications.rendering import render_deferred
 
 logger = logging.getLogger(__name__)
 Status = Outbox.Status

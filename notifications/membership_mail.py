@@ -12,8 +12,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts import domain
-from notifications import services
 from notifications.models import Outbox
+from notifications.outbox import Spec, write
 
 Kind = Outbox.Kind
 
@@ -22,8 +22,8 @@ def _memberships_url() -> str:
     return settings.SITE_URL + reverse("accounts:memberships")
 
 
-def _request_spec(request, kind: str) -> services.Spec:
-    return services.Spec(
+def _request_spec(request, kind: str) -> Spec:
+    return Spec(
         recipient=request.user,
         kind=kind,
         dedupe_key=f"{kind}:{request.pk}:{request.status}",
@@ -51,16 +51,16 @@ def _password_link(user) -> str:
 def on_membership_event(sender, name: str, **payload) -> None:
     request = payload.get("request")
     if name == domain.MEMBERSHIP_APPROVED:
-        services.write([_request_spec(request, Kind.MEMBERSHIP_APPROVED)])
+        write([_request_spec(request, Kind.MEMBERSHIP_APPROVED)])
     elif name == domain.MEMBERSHIP_DECLINED:
-        services.write([_request_spec(request, Kind.MEMBERSHIP_DECLINED)])
+        write([_request_spec(request, Kind.MEMBERSHIP_DECLINED)])
     elif name == domain.MEMBERSHIP_INVITED:
-        services.write([_request_spec(request, Kind.MEMBERSHIP_INVITATION)])
+        write([_request_spec(request, Kind.MEMBERSHIP_INVITATION)])
     elif name == domain.ACCOUNT_INVITED:
         user = payload["user"]
-        services.write(
+        write(
             [
-                services.Spec(
+                Spec(
                     recipient=user,
                     kind=Kind.INVITATION,
                     dedupe_key=f"{Kind.INVITATION}:{user.pk}",

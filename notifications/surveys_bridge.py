@@ -15,7 +15,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from events.models import Event, Registration
+from groupwork import materials
+from notifications.ical import event_url
 from notifications.models import Outbox
+from notifications.outbox import Spec, write
+from notifications.rendering import message_context
+from surveys import models
+from surveys.services import questionnaire_url
 
 Kind = Outbox.Kind
 PREWORK_REMINDER_BEFORE = timedelta(days=2)
@@ -24,14 +30,7 @@ QUESTIONNAIRE_REMINDER_AFTER = timedelta(days=3)
 QUESTIONNAIRE_WINDOW = timedelta(days=30)
 
 
-def _models():
-    from surveys import models
-
-    return models
-
-
 def forms_for(event: Event, kind: str) -> list:
-    models = _models()
     scope = Q(event=event)
     if event.series_id:
         scope |= Q(series_id=event.series_id)
@@ -48,7 +47,6 @@ def _root_id(organization) -> int | None:
 
 def missing_registrations(form, event: Event, registrations) -> list[Registration]:
     """The registrations (with user and organization loaded) that have not submitted `form`."""
-    models = _models()
     registrations = list(registrations)
     if form.per_organization:
         done = set(
@@ -102,16 +100,20 @@ def _questionnaire_audience(event: Event) -> list[Registration]:
 
 
 def _specs(kind: str, form, event: Event, registrations, *, link) -> list:
-    from notifications.services import Spec, _context
-
     program = list(event.program_items.all())
+    materials_url = ""
+    if kind in (Kind.QUESTIONNAIRE_INVITATION, Kind.QUESTIONNAIRE_REMINDER) and materials.has_materials(
+        event
+    ):
+        # After the event the page lists the slides and handouts this person may download.
+        materials_url = f"{event_url(event)}#materials"
     return [
         Spec(
             recipient=r.user,
             kind=kind,
             dedupe_key=f"{kind}:{form.pk}:{event.pk}:{r.user_id}",
             event=event,
-            context=_context(
+            context=message_context(
                 event,
                 include_join=False,
                 program=program,
@@ -120,6 +122,7 @@ def _specs(kind: str, form, event: Event, registrations, *, link) -> list:
                 # Lazy: evaluated while rendering, so a broken link fails that row only.
                 form_url=lambda r=r: link(r),
                 due=form.closes_for(event),
+                materials_url=materials_url,
             ),
         )
         for r in registrations
@@ -127,14 +130,11 @@ def _specs(kind: str, form, event: Event, registrations, *, link) -> list:
 
 
 def survey_mails(*, now: datetime | None = None) -> int:
-    from notifications.services import write
 
     now = now or timezone.now()
-    models = _models()
     written = 0
 
     def event_link(registration: Registration) -> str:
-        from notifications.ical import event_url
 
         return event_url(registration.event)
 
@@ -154,7 +154,6 @@ def survey_mails(*, now: datetime | None = None) -> int:
                 written += len(write(_specs(Kind.PREWORK_REMINDER, form, event, missing, link=event_link)))
 
     # Questionnaires: events that ended recently.
-    from surveys.services import questionnaire_url
 
     ended = Event.objects.filter(
         status__in=[Event.Status.PUBLISHED, Event.Status.COMPLETED],
@@ -185,8 +184,6 @@ def on_link_requested(sender, *, form, event: Event, registration: Registration,
 
     At most one an hour per person and form: the dedupe key carries the hour, so pressing
     the button again writes nothing new."""
-    from notifications.services import write
-    from surveys.services import questionnaire_url
 
     hour = timezone.now().strftime("%Y%m%d%H")
     specs = _specs(

@@ -6,7 +6,9 @@ import logging
 
 from celery import shared_task
 
-from notifications import delivery, services
+from core.tasks import enqueue_after_commit
+from notifications import delivery, reminders
+from notifications.surveys_bridge import survey_mails
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +42,27 @@ def dispatch_due() -> int:
 @shared_task(name="notifications.schedule_reminders", ignore_result=True)
 def schedule_reminders() -> int:
     """The safety net for reminders, and the pre-work and questionnaire mails."""
-    from notifications.surveys_bridge import survey_mails
-
-    return services.reconcile_reminders() + survey_mails()
+    return reminders.reconcile_reminders() + survey_mails()
 
 
 @shared_task(name="notifications.schedule_registration_reminders", ignore_result=True)
 def schedule_registration_reminders(registration_id: int) -> int:
     """After a confirmation commits: this person's reminders (idempotent by dedupe key)."""
-    return len(services.schedule_reminders_for_registration(registration_id))
+    return len(reminders.schedule_reminders_for_registration(registration_id))
+
+
+# Up to this many after-commit sends become one Celery task each; a bigger burst (an
+# event cancelled for 300 people) is one dispatcher run instead of 300 tasks.
+_SINGLE_TASK_LIMIT = 20
+
+
+def send_after_commit(sender, ids: list[int], **kwargs) -> None:
+    """outbox.rows_due: queue the sending once the rows are committed.
+
+    A broker outage loses nothing: the rows are committed and the per-minute dispatcher
+    sends them when it runs."""
+    if len(ids) <= _SINGLE_TASK_LIMIT:
+        for row_id in ids:
+            enqueue_after_commit(send_outbox_message, row_id)
+    else:
+        enqueue_after_commit(dispatch_due)

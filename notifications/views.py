@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Organization, User
 from events.models import Event, EventSeries, Registration
 from events.permissions import can_manage_event, event_manager_required
-from notifications import ical, services
+from notifications import announcements, feeds, ical, outbox, preferences, reminders, selectors
 from notifications.forms import AnnouncementForm, ReminderRuleForm
 from notifications.mail import read_unsubscribe_token
 from notifications.models import Outbox
@@ -29,7 +29,7 @@ RECENT_SHOWN = 30
 
 
 def _messages_page(request, event: Event, *, form=None, rule_form=None, preview=None, status=200):
-    groups = services.announcement_groups(event)
+    groups = announcements.announcement_groups(event)
     form = form or AnnouncementForm(groups=groups)
     rules = list(event.reminder_rules.all())
     failed = list(
@@ -45,13 +45,13 @@ def _messages_page(request, event: Event, *, form=None, rule_form=None, preview=
     )
     context = {
         "event": event,
-        "counts": services.status_counts(event),
+        "counts": selectors.status_counts(event),
         "failed": failed,
         "recent": recent,
         "form": form,
         "rule_form": rule_form or ReminderRuleForm(),
         "rules": rules,
-        "plan": services.reminder_plan(event, rules),
+        "plan": reminders.reminder_plan(event, rules),
         "preview": preview,
     }
     return render(request, "notifications/event_messages.html", context, status=status)
@@ -66,29 +66,29 @@ def event_messages(request: HttpRequest, event: Event) -> HttpResponse:
 @event_manager_required
 def announce(request: HttpRequest, event: Event) -> HttpResponse:
     """Two steps: 'preview' shows the mail and who gets it; 'send' writes the messages."""
-    form = AnnouncementForm(request.POST, groups=services.announcement_groups(event))
+    form = AnnouncementForm(request.POST, groups=announcements.announcement_groups(event))
     if not form.is_valid():
         return _messages_page(request, event, form=form, status=400)
     data = form.cleaned_data
     if request.POST.get("action") != "send":
-        rendered = services.render_announcement_preview(
+        rendered = announcements.render_announcement_preview(
             event, subject=data["subject"], body=data["body"], recipient=request.user
         )
         # The nonce is fixed now, so the send button below can be pressed twice safely.
         # The form below is for editing: it carries no nonce, so every preview gets a new one.
         bound = AnnouncementForm(
             initial={k: data[k] for k in ("group", "subject", "body")},
-            groups=services.announcement_groups(event),
+            groups=announcements.announcement_groups(event),
         )
         preview = {
             "rendered": rendered,
-            "audience": services.audience(event, data["group"]),
-            "group_label": dict(services.announcement_groups(event)).get(data["group"], ""),
+            "audience": announcements.audience(event, data["group"]),
+            "group_label": dict(announcements.announcement_groups(event)).get(data["group"], ""),
             "data": data,
         }
         return _messages_page(request, event, form=bound, preview=preview)
     try:
-        ids = services.announce(
+        ids = announcements.announce(
             event=event,
             by=request.user,
             group=data["group"],
@@ -96,7 +96,7 @@ def announce(request: HttpRequest, event: Event) -> HttpResponse:
             body=data["body"],
             nonce=data["nonce"],
         )
-    except services.NotificationError as error:
+    except announcements.NotificationError as error:
         form.add_error(None, str(error))
         return _messages_page(request, event, form=form, status=400)
     if ids:
@@ -115,7 +115,7 @@ def reminder_rules(request: HttpRequest, event: Event) -> HttpResponse:
     if request.POST.get("remove"):
         remove = request.POST["remove"]
         rules = [(o, u) for o, u in current if f"{o}:{u}" != remove]
-        services.set_reminder_rules(event, by=request.user, rules=rules)
+        reminders.set_reminder_rules(event, by=request.user, rules=rules)
         messages.success(request, _("The reminder was removed. Pending reminders have been rescheduled."))
         return redirect("notifications:event_messages", event.pk)
     rule_form = ReminderRuleForm(request.POST)
@@ -125,14 +125,14 @@ def reminder_rules(request: HttpRequest, event: Event) -> HttpResponse:
     if new in current:
         rule_form.add_error("offset", _("This reminder is already set."))
         return _messages_page(request, event, rule_form=rule_form, status=400)
-    services.set_reminder_rules(event, by=request.user, rules=[*current, new])
+    reminders.set_reminder_rules(event, by=request.user, rules=[*current, new])
     messages.success(request, _("The reminder was added. Pending reminders have been rescheduled."))
     return redirect("notifications:event_messages", event.pk)
 
 
 def _effective_rules(event: Event) -> list[tuple[int, str]]:
     rules = [(r.offset, r.unit) for r in event.reminder_rules.all()]
-    return rules or [(o, str(u)) for o, u in services.DEFAULT_REMINDERS]
+    return rules or [(o, str(u)) for o, u in reminders.DEFAULT_REMINDERS]
 
 
 @require_POST
@@ -141,7 +141,7 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(Outbox.objects.select_related("event"), pk=pk)
     if message.event is None or not can_manage_event(request.user, message.event):
         raise PermissionDenied
-    message = services.resend(message, by=request.user)
+    message = outbox.resend(message, by=request.user)
     if message.status == Outbox.Status.FAILED:
         messages.error(request, _("This message could not be queued again."))
     else:
@@ -184,7 +184,7 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     user = User.objects.filter(calendar_token=token, is_active=True).first()
     if user is None:
         raise Http404
-    registrations = list(services.personal_feed_registrations(user))
+    registrations = list(feeds.personal_feed_registrations(user))
     events = [r.event for r in registrations]
     body = ical.feed(
         events,
@@ -198,14 +198,14 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def series_feed(request: HttpRequest, pk: int) -> HttpResponse:
     series = get_object_or_404(EventSeries, pk=pk)
-    events = services.public_events(series_id=series.pk)
+    events = feeds.public_events(series_id=series.pk)
     return _ics_response(ical.feed(events, name=series.title), f"series-{series.pk}.ics")
 
 
 @require_GET
 def organization_feed(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
-    events = services.public_events(organization_id=organization.pk)
+    events = feeds.public_events(organization_id=organization.pk)
     return _ics_response(
         ical.feed(events, name=organization.display_name), f"organization-{organization.pk}.ics"
     )
@@ -233,7 +233,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def renew_unsubscribe_links(request: HttpRequest) -> HttpResponse:
-    services.renew_unsubscribe_links(request.user)
+    preferences.renew_unsubscribe_links(request.user)
     messages.success(
         request,
         _(
@@ -247,7 +247,7 @@ def renew_unsubscribe_links(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def renew_calendar_token(request: HttpRequest) -> HttpResponse:
-    services.renew_calendar_token(request.user)
+    preferences.renew_calendar_token(request.user)
     messages.success(
         request,
         _(
@@ -269,7 +269,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if user is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=404)
     if request.method == "POST":
-        services.unsubscribe(user)
+        preferences.unsubscribe(user)
         return render(request, "notifications/unsubscribe.html", {"done": True, "person": user})
     # GET only asks: link scanners in mail gateways open every link.
     return render(request, "notifications/unsubscribe.html", {"person": user})

@@ -28,7 +28,7 @@ from audit import services as audit
 from core.dates import fiscal_year
 from events.models import Event, EventSeries
 from notifications.models import Outbox
-from notifications.services import Spec, write
+from notifications.outbox import Spec, write
 from records import access
 from records.completion import PRESENT, PersonResult, evaluate, scheduled_minutes
 from records.errors import RecordsError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from groupwork import selectors
+from groupwork import materials, selectors
 
 register = template.Library()
 
@@ -18,3 +18,13 @@ def my_group(event, user):
 @register.simple_tag
 def group_plan(event):
     return selectors.plan_for(event)
+
+
+@register.simple_tag
+def visible_materials(event, user):
+    return materials.visible_to(event, user)
+
+
+@register.simple_tag
+def can_add_materials(event, user):
+    return materials.can_add(user, event)

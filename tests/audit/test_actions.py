@@ -18,7 +18,7 @@ from attendance import zoom_import
 from audit.models import AuditEntry
 from events import services as events
 from events.models import Event, Registration
-from notifications import services as notifications
+from notifications import announcements as notifications
 from surveys import services as surveys
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 from tests.reports.factories import held_event

@@ -147,7 +147,7 @@ def _measure(counter, port: int) -> list[dict]:
 
     from accounts.models import Organization, User
     from events.models import Event, ProgramItem, Registration
-    from notifications import delivery, services
+    from notifications import delivery, reminders
     from notifications.mail import build_email
     from notifications.models import Outbox
 
@@ -195,7 +195,7 @@ def _measure(counter, port: int) -> list[dict]:
     rss0 = _rss_mb()
     _reset_peak()
     t0 = time.perf_counter()
-    created = services.reconcile_reminders(now=now)
+    created = reminders.reconcile_reminders(now=now)
     render_seconds = time.perf_counter() - t0
     assert created == COUNT, created
     rows.append(

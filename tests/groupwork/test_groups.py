@@ -298,7 +298,7 @@ def test_the_reminder_names_the_persons_group_once_locked(
     import time_machine
 
     from notifications import delivery
-    from notifications import services as notifications
+    from notifications import reminders as notifications
 
     services.generate(meeting, by=organizer, data={"group_size": 4, "max_per_organization": 1, "seed": 5})
     services.set_locked(meeting, by=organizer, locked=True)

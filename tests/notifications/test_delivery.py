@@ -114,10 +114,10 @@ def test_attempts_are_capped_then_failed_and_resend_works(
     assert row.status == Status.FAILED and row.attempts == 2
     assert delivery.dispatch_due().sent == []  # failed rows are not picked up again by themselves
 
-    from notifications import services
+    from notifications import outbox
 
     smtp_server.start()
-    services.resend(row, by=organizer)
+    outbox.resend(row, by=organizer)
     assert delivery.dispatch_due().sent == [row.pk]
     assert len(smtp_server.recorder.raw) == 1
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from events import services as event_services
 from events.models import Registration
-from notifications import delivery, services
+from notifications import announcements, delivery
 from notifications.models import Outbox
 from notifications.surveys_bridge import survey_mails
 from surveys.models import Form, Submission
@@ -59,8 +59,8 @@ def test_prework_open_and_reminder_only_to_those_who_have_not_submitted(particip
         event=event, kind=Form.Kind.PREWORK, title="事前課題シート", closes_at=start - dt.timedelta(days=3)
     )
     Submission.objects.create(form=form, event=event, user=outsider, status=Submission.Status.SUBMITTED)
-    assert [g for g, _label in services.announcement_groups(event)][-1] == "prework_missing"
-    assert [r.user for r in services.group_registrations(event, "prework_missing")] == [participant]
+    assert [g for g, _label in announcements.announcement_groups(event)][-1] == "prework_missing"
+    assert [r.user for r in announcements.group_registrations(event, "prework_missing")] == [participant]
 
     survey_mails()
     opened = Outbox.objects.filter(kind=Kind.PREWORK_OPEN)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from events import services as event_services
-from notifications import delivery, services
+from notifications import delivery, outbox, rendering
 from notifications.mail import unsubscribe_url
 from notifications.models import Outbox
 from tests.factories import RegistrationFactory, UserFactory
@@ -56,14 +56,14 @@ def test_messages_page_queries_do_not_grow(client, organizer, municipality, djan
     def add(n):
         for _ in range(n):
             registration = RegistrationFactory(event=event)
-            row = services.write(
+            row = outbox.write(
                 [
-                    services.Spec(
+                    outbox.Spec(
                         recipient=registration.user,
                         kind=Kind.REMINDER,
                         dedupe_key=f"x:{registration.pk}",
                         event=event,
-                        context=services._context(event, include_join=True),
+                        context=rendering.message_context(event, include_join=True),
                     )
                 ]
             )

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from events import services as event_services
-from notifications import delivery, services
+from notifications import delivery, preferences, reminders
 from notifications.business_days import business_days_before, is_business_day
 from notifications.models import Outbox, ReminderRule
 from tests.factories import EventFactory, RegistrationFactory
@@ -51,10 +51,10 @@ def test_business_days_before_skip_weekends_holidays_and_new_year():
 @pytest.mark.django_db
 def test_plan_defaults_and_business_day_rules(municipality):
     event = EventFactory(hosts=[municipality], starts_at=at(2023, 1, 5, 15), ends_at=at(2023, 1, 5, 17))
-    keys = [key for key, _when in services.reminder_plan(event)]
+    keys = [key for key, _when in reminders.reminder_plan(event)]
     assert keys == ["7d", "1d"]
     ReminderRule.objects.create(event=event, offset=2, unit=ReminderRule.Unit.BUSINESS_DAYS)
-    ((key, when),) = services.reminder_plan(event)
+    ((key, when),) = reminders.reminder_plan(event)
     assert key == "2bd"
     assert when == at(2022, 12, 28, 9, 0)  # 9:00 on the second business day before, skipping 年末年始
 
@@ -85,7 +85,7 @@ def test_late_registrant_does_not_get_the_reminder_whose_time_passed(participant
         event_services.register(event, participant)
     with time_machine.travel(at(2022, 1, 20, 10), tick=False):  # after the 7-day reminder's time
         event_services.register(event, outsider)
-        services.reconcile_reminders()  # the beat's safety net must not add it either
+        reminders.reconcile_reminders()  # the beat's safety net must not add it either
     early = {
         r.dedupe_key.rsplit(":", 1)[1]
         for r in Outbox.objects.filter(kind=Kind.REMINDER, recipient=participant)
@@ -103,7 +103,7 @@ def test_opted_out_person_gets_no_reminder_even_if_already_queued(participant, m
         event = event_with_program([municipality], starts_at=at(2022, 1, 25, 15), ends_at=at(2022, 1, 25, 17))
         event_services.register(event, participant)
         delivery.dispatch_due()
-    services.unsubscribe(participant)
+    preferences.unsubscribe(participant)
     with time_machine.travel(at(2022, 1, 24, 16), tick=False):
         result = delivery.dispatch_due()
     assert result.sent == [] and len(result.withdrawn) == 2
@@ -115,7 +115,7 @@ def test_changing_rules_reschedules_pending_reminders(participant, organizer, mu
     with time_machine.travel(at(2022, 1, 10, 10), tick=False):
         event = event_with_program([municipality], starts_at=at(2022, 1, 25, 15), ends_at=at(2022, 1, 25, 17))
         event_services.register(event, participant)
-        services.set_reminder_rules(event, by=organizer, rules=[(3, ReminderRule.Unit.BUSINESS_DAYS)])
+        reminders.set_reminder_rules(event, by=organizer, rules=[(3, ReminderRule.Unit.BUSINESS_DAYS)])
     queued = Outbox.objects.filter(kind=Kind.REMINDER, status=Outbox.Status.QUEUED)
     assert [(r.dedupe_key.rsplit(":", 1)[1], r.send_after) for r in queued] == [("3bd", at(2022, 1, 20, 9))]
     assert Outbox.objects.filter(kind=Kind.REMINDER, status=Outbox.Status.WITHDRAWN).count() == 2
@@ -128,6 +128,6 @@ def test_reconcile_creates_missing_reminders_once(municipality):
     event.save()
     # Registered outside the services (an import): no domain event, no rows yet.
     registration = RegistrationFactory(event=event, user=member(municipality), confirmed_at=timezone.now())
-    assert services.reconcile_reminders() == 2
-    assert services.reconcile_reminders() == 0
+    assert reminders.reconcile_reminders() == 2
+    assert reminders.reconcile_reminders() == 0
     assert Outbox.objects.filter(recipient=registration.user, kind=Kind.REMINDER).count() == 2

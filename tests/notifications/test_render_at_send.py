@@ -52,9 +52,9 @@ def test_reminders_missed_after_commit_are_written_by_the_safety_net(participant
     event = event_with_program([municipality])
     event_services.register(event, participant)  # on_commit callbacks do not run here
     assert not Outbox.objects.filter(kind=Kind.REMINDER).exists()
-    from notifications import services
+    from notifications import reminders
 
-    services.reconcile_reminders()
+    reminders.reconcile_reminders()
     assert Outbox.objects.filter(kind=Kind.REMINDER, recipient=participant).exists()
 
 
@@ -83,16 +83,16 @@ def test_a_template_error_at_send_fails_that_message_only(
     other = UserFactory()
     event_services.register(event, participant)
     event_services.register(event, other)
-    from notifications import services
+    from notifications import outbox
 
-    real = services.render
+    real = outbox.render
 
     def broken(kind, context, *, language):
         if context["recipient"].pk == participant.pk:
             raise ValueError("broken template")
         return real(kind, context, language=language)
 
-    monkeypatch.setattr(services, "render", broken)
+    monkeypatch.setattr(outbox, "render", broken)
     result = delivery.dispatch_due()
     mine = Outbox.objects.get(kind=Kind.REGISTRATION_CONFIRMED, recipient=participant)
     theirs = Outbox.objects.get(kind=Kind.REGISTRATION_CONFIRMED, recipient=other)
@@ -114,7 +114,7 @@ def test_a_row_whose_registration_is_gone_is_withdrawn(participant, municipality
 def test_reminders_rendered_once_per_event_carry_each_persons_name_and_link(municipality):
     from django.utils import timezone
 
-    from notifications import services
+    from notifications import reminders, rendering
     from notifications.mail import unsubscribe_url
 
     event = event_with_program([municipality])
@@ -128,9 +128,9 @@ def test_reminders_rendered_once_per_event_carry_each_persons_name_and_link(muni
             confirmed_at=timezone.now() - dt.timedelta(days=30),
             created_at=timezone.now() - dt.timedelta(days=30),
         )
-    services.schedule_reminders(event, Registration.objects.filter(event=event).select_related("user"))
+    reminders.schedule_reminders(event, Registration.objects.filter(event=event).select_related("user"))
     rows = list(Outbox.objects.filter(kind=Kind.REMINDER))
-    ready, failed, _ = services.render_deferred(rows)
+    ready, failed, _ = rendering.render_deferred(rows)
     assert not failed
     by_user = {row.recipient_id: row for row in ready}
     assert "草加 <花子>" in by_user[first.pk].body_text

@@ -230,6 +230,13 @@ RULES: dict[str, Rule] = {
     "groupwork:lock": Rule(OWNER),
     "groupwork:zoom_csv": Rule(OWNER_AND_REVIEWER, why="as the registrations export"),
     "groupwork:print": Rule(OWNER_AND_REVIEWER, why="as the reception roster"),
+    "groupwork:materials": Rule(OWNER_AND_REVIEWER, why="organizers and lecturers add; the reviewer reads"),
+    "groupwork:material_remove": Rule(OWNER, params={"material_id": "material"}),
+    "groupwork:material": Rule(
+        frozenset({"owner", "participant", "reviewer"}),
+        params={"material_id": "material"},
+        why="a material for confirmed registrants: they, the organizer and the reviewer",
+    ),
     # --- notifications --------------------------------------------------------------------------
     "notifications:event_messages": Rule(OWNER),
     "notifications:announce": Rule(OWNER),

@@ -137,6 +137,17 @@ def _add_groupwork(world: World) -> None:
     )
     services.set_locked(world.event, by=owner, locked=True)
     world.objects["pair_rule"] = rule.pk
+    from groupwork import materials
+
+    slides = materials.add(
+        world.event,
+        by=owner,
+        title="講義スライド",
+        audience="registrants",
+        visible_from="now",
+        url="https://video.example.jp/recording/1",
+    )
+    world.objects["material"] = slides.pk
 
 
 def _pending_member(municipality):
@@ -155,7 +166,7 @@ def _add_notifications(world: World) -> None:
         from notifications.models import Outbox
     except ImportError:
         return
-    from notifications.services import renew_calendar_token
+    from notifications.preferences import renew_calendar_token
 
     participant = world.people["participant"]
     world.objects["unsubscribe_token"] = unsubscribe_token(participant.pk, participant.unsubscribe_key)
