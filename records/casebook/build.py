@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.dates import format_fiscal_year
 from notifications.models import Outbox
-from notifications.services import Spec, write
+from notifications.outbox import Spec, write
 from records.casebook import data, pdf, word
 from records.errors import RecordsError
 from records.models import CasebookBuild

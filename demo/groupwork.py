@@ -1,0 +1,147 @@
+"""Group work for the casebook's 自治体間意見交換会 第2回 (2022年3月11日): breakout groups that
+mix the seven municipalities (locked, so each participant sees theirs), the lecturers'
+slides and the recording link. Goes through the same services as the pages; idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from accounts.models import User
+from core import pdf
+from events.models import Event, Registration
+from groupwork import materials, services
+from groupwork.models import GroupPlan, JobRole, Material, Profile
+
+SLIDES_TITLE = "【事例紹介】坂井市の重層的支援体制構築に向けた取り組み（講師スライド）"
+RECORDING_TITLE = "当日の録画（出席者のみ）"
+SLIDES_HTML = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><style>
+@page { size: A4 landscape; margin: 20mm; }
+body { font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; }
+h1 { font-size: 28pt; } p { font-size: 16pt; } section { break-after: page; }
+</style></head><body>
+<section><h1>坂井市の重層的支援体制構築に向けた取り組み</h1>
+<p>福井県坂井市 健康福祉部 福祉総務課</p><p>自治体間意見交換会 第2回　2022年3月11日（金）</p></section>
+<section><h1>取り組みの経緯</h1><p>・分野ごとの相談窓口をつなぐ「断らない相談支援」</p>
+<p>・庁内連携会議と地域の関係機関との事例検討</p><p>・参加支援・地域づくりの担い手の発掘</p></section>
+<section><h1>意見交換のテーマ</h1><p>アセスメントシートで見えた各自治体の課題を、グループで共有してください。</p></section>
+</body></html>"""
+
+
+def _event() -> Event | None:
+    return (
+        Event.objects.filter(starts_at__date=date(2022, 3, 11), kind=Event.Kind.EXCHANGE_MEETING)
+        .order_by("id")
+        .first()
+    )
+
+
+def _organizer(event: Event) -> User:
+    # The sponsor's organizer (社会福祉法人ゆうゆう) runs the exchange meetings.
+    return User.objects.get(email="organizer-yuyu@example.jp")
+
+
+def _slides_pdf() -> bytes:
+    module = pdf.weasyprint()
+    if module is not None:
+        return module.HTML(string=SLIDES_HTML).write_pdf()
+    # Without Pango: a one-page PDF with the title in ASCII, still a real PDF.
+    text = b"BT /F1 24 Tf 72 500 Td (Sakai city: building a multi-layered support system) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 842 595] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _groups(event: Event, organizer: User) -> GroupPlan:
+    registrations = list(
+        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+        .select_related("user", "organization")
+        .order_by("user__email")
+    )
+    # Everyone is 行政職員; the first person of each municipality (by address) facilitates,
+    # so every group gets a facilitator from a different city.
+    seen: set[int] = set()
+    for registration in registrations:
+        root = registration.organization.root() if registration.organization_id else None
+        facilitator = root is not None and root.pk not in seen
+        if root is not None:
+            seen.add(root.pk)
+        Profile.objects.update_or_create(
+            event=event,
+            user=registration.user,
+            defaults={"job_role": JobRole.ADMINISTRATION, "facilitator": facilitator},
+        )
+    services.generate(
+        event,
+        by=organizer,
+        data={
+            "group_size": 4,
+            "max_per_organization": 1,
+            "spread_kinds": True,
+            "spread_roles": True,
+            "facilitators": True,
+            "seed": 20220311,
+        },
+    )
+    return services.set_locked(event, by=organizer, locked=True)
+
+
+def _materials(event: Event, organizer: User) -> None:
+    if Material.objects.filter(event=event).exists():
+        return
+    item = event.program_items.filter(title__contains="自治体間意見交換").first()
+    materials.add(
+        event,
+        by=organizer,
+        title=SLIDES_TITLE,
+        audience=Material.Audience.REGISTRANTS,
+        visible_from=Material.Visible.NOW,
+        program_item_id=item.pk if item else None,
+        upload=SimpleUploadedFile("sakai-slides.pdf", _slides_pdf(), content_type="application/pdf"),
+    )
+    materials.add(
+        event,
+        by=organizer,
+        title=RECORDING_TITLE,
+        audience=Material.Audience.ATTENDEES,
+        visible_from=Material.Visible.AFTER,
+        url="https://zoom.example.jp/rec/share/8200000001",
+    )
+
+
+def load(stdout=None) -> None:
+    event = _event()
+    if event is None:
+        return
+    organizer = _organizer(event)
+    with transaction.atomic():
+        plan = GroupPlan.objects.filter(event=event).first()
+        if plan is None or not plan.is_locked:
+            plan = _groups(event, organizer)
+        _materials(event, organizer)
+    if stdout is not None:
+        stdout.write(
+            f"Group work: {plan.groups.count()} locked groups and "
+            f"{Material.objects.filter(event=event).count()} materials for {event}."
+        )
