@@ -25,7 +25,7 @@ from reports import selectors
 from reports.models import Engagement
 from surveys import results as survey_results
 from surveys.models import Form, Question, Summary
-from surveys.services import Structure
+from surveys.structure import Structure
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
