@@ -302,6 +302,8 @@ CELERY_TASK_ROUTES = {
     "notifications.*": {"queue": "mail"},
     "surveys.*": {"queue": "surveys"},
     "reports.*": {"queue": "reports"},
+    # The yearly casebook takes minutes: with the reports, away from mail.
+    "records.*": {"queue": "reports"},
     "events.*": {"queue": "default"},
     "accounts.*": {"queue": "default"},
 }

@@ -300,6 +300,19 @@ RULES: dict[str, Rule] = {
     "records:mine": Rule(SIGNED_IN, why=OWN_DATA),
     "records:staff": Rule(COORDINATORS, why="each coordinator's own approved members"),
     "records:staff_export": Rule(COORDINATORS, why="each coordinator's own approved members"),
+    # The sponsor's yearly book: its introduction and builds are the sponsor's own work, not a
+    # municipality's data (so a reviewer may write them: self_service).
+    "records:casebook": Rule(frozenset({"reviewer"}), why="the sponsor compiles the yearly casebook"),
+    "records:casebook_intro": Rule(
+        frozenset({"reviewer"}), why="the sponsor's own introduction", self_service=True
+    ),
+    "records:casebook_request": Rule(
+        frozenset({"reviewer"}), why="the sponsor's own book build", self_service=True
+    ),
+    "records:casebook_build": Rule(frozenset({"reviewer"}), params={"pk": "casebook_build"}),
+    "records:casebook_download": Rule(
+        frozenset({"reviewer"}), params={"pk": "casebook_build", "fmt": "=pdf"}
+    ),
     "verify:lookup": Rule(EVERYONE, why="public: a form that leads to one number's page"),
     "verify:certificate": Rule(
         EVERYONE,
