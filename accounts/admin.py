@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import mfa
+from accounts.lifecycle import pseudonymize
 from accounts.models import Membership, Organization, User
 from accounts.services import audit_membership
 from audit import services as audit
@@ -65,7 +66,7 @@ class UserAdmin(AuditedMemberships, BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
 
-    actions = ["reset_two_factor"]
+    actions = ["reset_two_factor", "delete_accounts_on_request"]
 
     @admin.action(description=_("Reset two-factor sign-in (lost device)"), permissions=["change"])
     def reset_two_factor(self, request, queryset):
@@ -81,6 +82,28 @@ class UserAdmin(AuditedMemberships, BaseUserAdmin):
             )
         else:
             self.message_user(request, _("None of them had two-factor sign-in set up."), messages.WARNING)
+
+    def get_actions(self, request):
+        # Deleting a person would take their registrations, attendance and answers with it
+        # (or be refused by PROTECT); an account is deleted by pseudonymizing it instead.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Delete the selected accounts at the person's request (pseudonymize)"))
+    def delete_accounts_on_request(self, request, queryset):
+        done = sum(
+            pseudonymize(user, by=request.user, reason="administrator, at the person's request")
+            for user in queryset.exclude(pk=request.user.pk)
+        )
+        self.message_user(
+            request,
+            _("%(count)s accounts were deleted: names, addresses and files erased, history kept anonymously.")
+            % {"count": done},
+        )
 
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(User.objects.get(pk=obj.pk), _PRIVILEGES) if change else {}
@@ -115,6 +138,19 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "prefecture"]
     search_fields = ["name", "name_kana", "prefecture"]
     autocomplete_fields = ["parent"]
+
+    def get_actions(self, request):
+        # No bulk delete: each organization is checked for history on its own page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        """Only an organization with no history: hosting an event or a series would be
+        removed silently with it (the registrations and sheets that name it are PROTECTed)."""
+        if obj is not None and (obj.hosted_events.exists() or obj.series.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Membership)

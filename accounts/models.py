@@ -68,6 +68,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the account was deleted (pseudonymized, accounts.lifecycle): the row stays
+    # so past registrations, attendance and answers still count, with no one's name on them.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     objects = UserManager()
 

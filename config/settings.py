@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "records",
+    "privacy",
     "demo",
 ]
 

@@ -31,7 +31,9 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("records/", include("records.urls")),
+    path("privacy/", include("privacy.urls")),
     path("c/", include("records.urls_verify")),
+    path("audit/", include("events.urls_audit")),
     path("admin/", admin.site.urls),
 ]
 

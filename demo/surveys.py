@@ -16,7 +16,7 @@ from django.utils.datastructures import MultiValueDict
 
 from accounts.models import Membership, User
 from events.models import Event, Registration
-from surveys import services
+from surveys import answering, building
 from surveys.aggregation import aggregate_now
 from surveys.anonymity import release_due
 from surveys.models import Form, Question
@@ -100,7 +100,7 @@ def _form(event: Event, starter: str) -> Form:
             .order_by("id")
             .first()
         )
-        form = services.build_from_starter(starter=starter, event=event, created_by=organizer)
+        form = building.build_from_starter(starter=starter, event=event, created_by=organizer)
     return form
 
 
@@ -122,8 +122,8 @@ def _registrations(event: Event) -> list[Registration]:
 
 
 def _save(form, event, registration, data, when) -> None:
-    who = services.respondent_from_registration(form, registration)
-    outcome = services.save_answers(
+    who = answering.respondent_from_registration(form, registration)
+    outcome = answering.save_answers(
         form, event=event, who=who, data=MultiValueDict(data), action="submit", now=when
     )
     if outcome.errors:

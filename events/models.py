@@ -422,14 +422,16 @@ class Registration(models.Model):
     }
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations")
+    # PROTECT: history is never deleted with a person or an organization; an account is
+    # pseudonymized instead (accounts.lifecycle), so past figures stay as they were.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("organization at the time"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="registrations",
     )
     registered_by = models.ForeignKey(

@@ -68,7 +68,7 @@ class Outbox(models.Model):
         CANCEL = "CANCEL", "CANCEL"
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_messages"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="outbox_messages"
     )
     # Resolved from the user when the message is claimed for sending, so a person who
     # changed their address after registering gets the mail at the new one; kept as

@@ -21,7 +21,7 @@ from notifications.models import Outbox
 from notifications.outbox import Spec, write
 from notifications.rendering import message_context
 from surveys import models
-from surveys.services import questionnaire_url
+from surveys.tokens import questionnaire_url
 
 Kind = Outbox.Kind
 PREWORK_REMINDER_BEFORE = timedelta(days=2)

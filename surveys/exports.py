@@ -18,7 +18,8 @@ from events.models import Event
 from surveys import anonymity
 from surveys import files as filekinds
 from surveys.models import Answer, Form, Submission
-from surveys.services import Structure, display_value
+from surveys.selectors import display_value
+from surveys.structure import Structure
 
 
 def _submissions(form: Form, event: Event) -> list[Submission]:

@@ -1,5 +1,5 @@
 """Builder forms. Answer pages are rendered from the form's own structure (see
-surveys.services.parse), since their fields are defined by the organizer."""
+surveys.parsing.parse), since their fields are defined by the organizer."""
 
 from __future__ import annotations
 

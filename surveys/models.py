@@ -340,7 +340,8 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        # PROTECT: history stays; an account is pseudonymized (accounts.lifecycle), not deleted.
+        on_delete=models.PROTECT,
         related_name="survey_submissions",
     )
     organization = models.ForeignKey(
@@ -437,7 +438,7 @@ class Respondent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="respondents")
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("respondent")

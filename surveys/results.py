@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from events.models import Event, Registration
 from surveys.anonymity import shown_groups
 from surveys.models import Form, Question, Summary
-from surveys.services import Structure
+from surveys.structure import Structure
 
 
 @dataclass

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"notifications"},
     {"reports"},
     {"records"},
+    {"privacy"},
     {"demo"},
 ]
 COMPOSITION_ROOT = {"config.urls", "config.wsgi", "config.asgi"}

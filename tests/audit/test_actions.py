@@ -19,7 +19,7 @@ from audit.models import AuditEntry
 from events import services as events
 from events.models import Event, Registration
 from notifications import announcements as notifications
-from surveys import services as surveys
+from surveys import answering
 from tests.factories import EventFactory, RegistrationFactory, UserFactory
 from tests.reports.factories import held_event
 from tests.surveys.factories import confirmed, make_form, name, post, questions
@@ -202,15 +202,15 @@ def assessment(municipality, participant):
 def test_sheet_edit_names_the_changed_questions_not_the_answers(participant, municipality, assessment):
     form, event = assessment
     q = questions(form)
-    who = surveys.respondent_for(form, event, participant)
-    surveys.save_answers(form, event=event, who=who, data=post({name(q["age"]): "75"}), action="draft")
+    who = answering.respondent_for(form, event, participant)
+    answering.save_answers(form, event=event, who=who, data=post({name(q["age"]): "75"}), action="draft")
     first = only("sheet.edit")
     assert first.actor == participant
     assert first.changes == {"status": [None, "draft"]}
     assert first.details["questions"] == [q["age"].label]
     assert "75" not in str(first.details) and "75" not in str(first.changes)
     # Saving the same answers again is no edit.
-    surveys.save_answers(form, event=event, who=who, data=post({name(q["age"]): "75"}), action="draft")
+    answering.save_answers(form, event=event, who=who, data=post({name(q["age"]): "75"}), action="draft")
     assert AuditEntry.objects.filter(action="sheet.edit").count() == 1
 
 

@@ -63,7 +63,7 @@ def _setup():
 
     from accounts.models import Membership, Organization, User
     from events.models import Event, Registration
-    from surveys import services as survey_services
+    from surveys import building, tokens
 
     org = Organization.objects.create(name="ベンチ市（混合）", prefecture="埼玉県")
     users = User.objects.bulk_create(
@@ -91,16 +91,15 @@ def _setup():
     )
     for event in (upcoming, held):
         event.hosts.add(org)
-    prework = survey_services.build_from_starter(starter="prework_soka", event=upcoming)
-    questionnaire = survey_services.build_from_starter(starter="questionnaire", event=held)
+    prework = building.build_from_starter(starter="prework_soka", event=upcoming)
+    questionnaire = building.build_from_starter(starter="questionnaire", event=held)
     register_pool, prework_pool, answer_pool = users[:POOL], users[POOL : 2 * POOL], users[2 * POOL :]
     Registration.objects.bulk_create(
         [Registration(event=upcoming, user=u, status="confirmed", organization=org) for u in prework_pool]
         + [Registration(event=held, user=u, status="confirmed", organization=org) for u in answer_pool]
     )
     tokens = [
-        survey_services.make_token(questionnaire, r)
-        for r in Registration.objects.filter(event=held).order_by("pk")
+        tokens.make_token(questionnaire, r) for r in Registration.objects.filter(event=held).order_by("pk")
     ]
     return {
         "upcoming": upcoming,

@@ -297,15 +297,15 @@ def test_participant_fills_the_prework_checks_in_and_answers_the_questionnaire_f
 ):
     needs(("surveys:fill", 1, 1), ("attendance:attendance_code", 1), ("surveys:answer_token", "x"))
     from notifications.tasks import schedule_reminders
-    from surveys import services as survey_services
+    from surveys import building
     from surveys.models import Answer, Submission
 
     event = ongoing_event([municipality])
     registration = Registration.objects.create(
         event=event, user=participant, status=Registration.Status.CONFIRMED
     )
-    prework = survey_services.create_from_starter(by=organizer, starter="worksheet", event=event, series=None)
-    questionnaire = survey_services.create_from_starter(
+    prework = building.create_from_starter(by=organizer, starter="worksheet", event=event, series=None)
+    questionnaire = building.create_from_starter(
         by=organizer, starter="questionnaire", event=event, series=None
     )
     site.login(participant)
@@ -362,7 +362,7 @@ def test_organizer_sees_the_submission_and_the_attendance_and_imports_a_zoom_rep
     site, organizer, participant, municipality
 ):
     needs(("surveys:status", 1, 1), ("attendance:roster", 1), ("attendance:zoom_import", 1))
-    from surveys import services as survey_services
+    from surveys import building
     from surveys.models import Submission
 
     event = ongoing_event([municipality])
@@ -372,7 +372,7 @@ def test_organizer_sees_the_submission_and_the_attendance_and_imports_a_zoom_rep
         status=Registration.Status.CONFIRMED,
         attendance=Registration.Attendance.ATTENDED,
     )
-    prework = survey_services.create_from_starter(by=organizer, starter="worksheet", event=event, series=None)
+    prework = building.create_from_starter(by=organizer, starter="worksheet", event=event, series=None)
     Submission.objects.create(
         form=prework, event=event, user=participant, status="submitted", submitted_at=timezone.now()
     )

@@ -233,12 +233,12 @@ def test_reviewer_reads_the_list_but_cannot_add(client, reviewer, meeting):
 def test_the_questionnaire_mail_links_the_materials(organizer, participant, municipality, mailoutbox):
     from notifications import delivery
     from notifications.surveys_bridge import survey_mails
-    from surveys import services as surveys
+    from surveys import building
 
     start = dt.datetime(2030, 3, 11, 13, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
     event = EventFactory(hosts=[municipality], starts_at=start, ends_at=start + dt.timedelta(hours=2))
     RegistrationFactory(event=event, user=participant, organization=municipality)
-    surveys.create_from_starter(by=organizer, starter="questionnaire", event=event)
+    building.create_from_starter(by=organizer, starter="questionnaire", event=event)
     materials.add(
         event,
         by=organizer,

@@ -189,16 +189,16 @@ def _add_notifications(world: World) -> None:
 
 def _add_surveys(world: World) -> None:
     try:
-        from surveys import services
+        from surveys import building, tokens
         from surveys.models import Answer, Question, Section, Submission
     except ImportError:
         return
     owner, participant = world.people["owner"], world.people["participant"]
-    prework = services.create_from_starter(by=owner, starter="worksheet", event=world.event)
-    questionnaire = services.create_from_starter(by=owner, starter="questionnaire", event=world.held)
+    prework = building.create_from_starter(by=owner, starter="worksheet", event=world.event)
+    questionnaire = building.create_from_starter(by=owner, starter="questionnaire", event=world.held)
     # A named questionnaire too: only its results may be recalculated on demand.
-    named = services.create_from_starter(by=owner, starter="questionnaire", event=world.held)
-    services.update_form(named, by=owner, data={"anonymous": False})
+    named = building.create_from_starter(by=owner, starter="questionnaire", event=world.held)
+    building.update_form(named, by=owner, data={"anonymous": False})
     submission = Submission.objects.create(
         form=prework,
         event=world.event,
@@ -221,7 +221,7 @@ def _add_surveys(world: World) -> None:
         question=question.pk,
         submission=submission.pk,
         file_answer=answer.pk,
-        answer_token=services.make_token(questionnaire, world.held_registration),
+        answer_token=tokens.make_token(questionnaire, world.held_registration),
     )
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from events.models import Registration
-from surveys import services
+from surveys import building
 from surveys.models import Form, Question
 from tests.factories import EventFactory, RegistrationFactory
 
@@ -21,7 +21,7 @@ def past_event(**kwargs):
 
 
 def make_form(starter: str, event, **changes) -> Form:
-    form = services.build_from_starter(starter=starter, event=event)
+    form = building.build_from_starter(starter=starter, event=event)
     if changes:
         Form.objects.filter(pk=form.pk).update(**changes)
         form.refresh_from_db()

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.dates import fiscal_year
-from surveys import services, tasks
+from surveys import answering, building, errors, tasks
 from surveys.anonymity import MIN_K, shown_groups
 from surveys.models import Answer, Form, Question, Respondent, Submission, Summary
 from tests.factories import UserFactory
@@ -36,10 +36,10 @@ def event(municipality):
 
 def answer(form, event, *, satisfaction: int, comment: str, registration=None):
     registration = registration or confirmed(event, UserFactory())
-    who = services.respondent_from_registration(form, registration)
+    who = answering.respondent_from_registration(form, registration)
     data = questionnaire_answers(questions(form), satisfaction=satisfaction)
     data[name(questions(form)["useful_comment"])] = comment
-    outcome = services.save_answers(form, event=event, who=who, data=post(data), action="submit")
+    outcome = answering.save_answers(form, event=event, who=who, data=post(data), action="submit")
     assert outcome.submitted, outcome.errors
     return registration
 
@@ -267,8 +267,8 @@ def test_k_below_three_is_refused_everywhere(client, event, organizer):
     assert "少なくとも3" in response.content.decode() or "at least 3" in response.content.decode()
     form.refresh_from_db()
     assert form.min_responses == 5
-    with pytest.raises(services.SurveyError):
-        services.update_form(form, by=organizer, data={"min_responses": 1})
+    with pytest.raises(errors.SurveyError):
+        building.update_form(form, by=organizer, data={"min_responses": 1})
     with pytest.raises(IntegrityError):
         Form.objects.filter(pk=form.pk).update(min_responses=MIN_K - 1)
 
@@ -276,17 +276,17 @@ def test_k_below_three_is_refused_everywhere(client, event, organizer):
 def test_k_and_release_cannot_change_once_answers_arrived(event, organizer):
     form = make_form("questionnaire", event, min_responses=4)
     answer(form, event, satisfaction=3, comment="x")
-    with pytest.raises(services.SurveyError):
-        services.update_form(form, by=organizer, data={"min_responses": 3})
-    with pytest.raises(services.SurveyError):
-        services.update_form(form, by=organizer, data={"results_release": Form.Release.STEPS})
+    with pytest.raises(errors.SurveyError):
+        building.update_form(form, by=organizer, data={"min_responses": 3})
+    with pytest.raises(errors.SurveyError):
+        building.update_form(form, by=organizer, data={"results_release": Form.Release.STEPS})
 
 
 def test_no_file_questions_on_anonymous_forms(client, event, organizer):
     form = make_form("questionnaire", event)
     section = form.sections.first()
-    with pytest.raises(services.SurveyError, match=r"files|ファイル"):
-        services.add_question(section, by=organizer, data={"label": "資料", "type": Question.Type.FILE})
+    with pytest.raises(errors.SurveyError, match=r"files|ファイル"):
+        building.add_question(section, by=organizer, data={"label": "資料", "type": Question.Type.FILE})
     client.force_login(organizer)
     response = client.post(
         reverse("surveys:question_add", args=[section.pk]), {"label": "資料", "type": "file"}, follow=True
@@ -295,9 +295,9 @@ def test_no_file_questions_on_anonymous_forms(client, event, organizer):
     assert response.status_code == 200
     # A named form with a file question cannot be made anonymous either.
     named = make_form("questionnaire", event, anonymous=False)
-    services.add_question(named.sections.first(), by=organizer, data={"label": "資料", "type": "file"})
-    with pytest.raises(services.SurveyError):
-        services.update_form(named, by=organizer, data={"anonymous": True})
+    building.add_question(named.sections.first(), by=organizer, data={"label": "資料", "type": "file"})
+    with pytest.raises(errors.SurveyError):
+        building.update_form(named, by=organizer, data={"anonymous": True})
 
 
 def test_shown_groups_hides_what_the_total_would_give_away():

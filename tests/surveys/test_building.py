@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from surveys import services
+from surveys import answering, building, errors
 from surveys.models import Answer, Choice, Form, Question, Section
 from surveys.starters import STARTERS
 from tests.factories import EventFactory, EventSeriesFactory
@@ -22,7 +22,7 @@ def event(municipality):
 
 @pytest.mark.parametrize("starter", list(STARTERS))
 def test_every_template_builds_a_complete_form(event, organizer, starter):
-    form = services.create_from_starter(by=organizer, starter=starter, event=event)
+    form = building.create_from_starter(by=organizer, starter=starter, event=event)
     spec = STARTERS[starter]
     assert form.title == spec.title
     assert form.sections.count() == len(spec.sections)
@@ -131,8 +131,8 @@ def answered(event, participant):
     form = make_form("worksheet", event)
     q = questions(form)
     confirmed(event, participant)
-    who = services.respondent_for(form, event, participant)
-    services.save_answers(
+    who = answering.respondent_for(form, event, participant)
+    answering.save_answers(
         form,
         event=event,
         who=who,
@@ -144,34 +144,34 @@ def answered(event, participant):
 
 def test_answered_question_cannot_be_deleted_or_change_type(answered, organizer):
     q = questions(answered)
-    with pytest.raises(services.SurveyError, match="already has answers"):
-        services.delete_question(q["position"], by=organizer)
-    with pytest.raises(services.SurveyError, match="type cannot change"):
-        services.update_question(q["position"], by=organizer, data={"label": "立場", "type": "long_text"})
+    with pytest.raises(errors.SurveyError, match="already has answers"):
+        building.delete_question(q["position"], by=organizer)
+    with pytest.raises(errors.SurveyError, match="type cannot change"):
+        building.update_question(q["position"], by=organizer, data={"label": "立場", "type": "long_text"})
     q["position"].refresh_from_db()
     assert q["position"].type == "short_text"
     assert Answer.objects.filter(question=q["position"]).get().value_text == "社協"
     # Wording may change: the answers stay attached.
-    services.update_question(
+    building.update_question(
         q["position"], by=organizer, data={"label": "あなたの立場", "type": "short_text"}
     )
     q["position"].refresh_from_db()
     assert q["position"].label == "あなたの立場"
     # An unanswered question can go.
-    services.delete_question(q["course"], by=organizer)
+    building.delete_question(q["course"], by=organizer)
     assert not Question.objects.filter(pk=q["course"].pk).exists()
 
 
 def test_answered_choice_cannot_be_removed_but_others_can(answered, organizer):
     gender = questions(answered)["gender"]
     picked = Answer.objects.get(question=gender).choice
-    with pytest.raises(services.SurveyError, match=picked.label):
-        services.update_question(
+    with pytest.raises(errors.SurveyError, match=picked.label):
+        building.update_question(
             gender, by=organizer, data={"label": gender.label, "type": "single_choice"}, choices=["X", "Y"]
         )
     assert Choice.objects.filter(pk=picked.pk).exists()
     labels = [c.label for c in gender.choices.all() if not c.is_other and c.pk != picked.pk]
-    services.update_question(
+    building.update_question(
         gender,
         by=organizer,
         data={"label": gender.label, "type": "single_choice", "allow_other": True},
@@ -184,11 +184,11 @@ def test_answered_choice_cannot_be_removed_but_others_can(answered, organizer):
 
 def test_answered_section_cannot_be_deleted_and_limit_cannot_undercut_answers(answered, organizer):
     section = answered.sections.get()
-    with pytest.raises(services.SurveyError):
-        services.delete_section(section, by=organizer)
+    with pytest.raises(errors.SurveyError):
+        building.delete_section(section, by=organizer)
     Answer.objects.filter(question__section=section).update(repeat=2)
-    with pytest.raises(services.SurveyError, match="3"):
-        services.update_section(
+    with pytest.raises(errors.SurveyError, match="3"):
+        building.update_section(
             section,
             by=organizer,
             data={"title": "事例", "repeatable": True, "min_repeats": 1, "max_repeats": 2},
@@ -211,8 +211,8 @@ def test_refusal_is_shown_in_japanese_in_the_builder(client, answered, organizer
 
 
 def test_anonymity_cannot_change_after_answers(answered, organizer):
-    with pytest.raises(services.SurveyError):
-        services.update_form(answered, by=organizer, data={"respondent": "organization"})
+    with pytest.raises(errors.SurveyError):
+        building.update_form(answered, by=organizer, data={"respondent": "organization"})
 
 
 def test_preview_validates_without_saving(client, event, organizer):

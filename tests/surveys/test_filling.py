@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from surveys import services
+from surveys import answering, parsing
 from surveys.models import Answer, Submission
 from tests.factories import EventFactory, OrganizationFactory, person
 
@@ -110,9 +110,9 @@ def test_removing_a_block_moves_later_blocks_up(client, worksheet, event, partic
 def test_blocks_stop_at_the_maximum(worksheet, event, participant):
     q = questions(worksheet)
     section = worksheet.sections.get()
-    who = services.respondent_for(worksheet, event, participant)
+    who = answering.respondent_for(worksheet, event, participant)
     data = {f"s{section.pk}-count": str(section.max_repeats)}
-    outcome = services.save_answers(
+    outcome = answering.save_answers(
         worksheet, event=event, who=who, data=data_dict(data), action=f"add:{section.pk}"
     )
     assert outcome.parse.counts[section.pk] == section.max_repeats
@@ -156,12 +156,12 @@ def test_numbers_out_of_range_and_not_numbers(client, worksheet, event, particip
 def test_parse_number_normalises_full_width_and_separators(event):
     form = make_form("assessment", event)
     population = questions(form)["population"]
-    assert services.parse_number("２４８，３０４", population) == (248304, "")
-    assert services.parse_number("248,304人", population) == (248304, "")
+    assert parsing.parse_number("２４８，３０４", population) == (248304, "")
+    assert parsing.parse_number("248,304人", population) == (248304, "")
     area = questions(form)["area"]
-    assert str(services.parse_number("２７．４６", area)[0]) == "27.46"
-    assert services.parse_date("２０２２年３月１日") == (dt.date(2022, 3, 1), "")
-    assert services.parse_date("2022/3/32")[1]
+    assert str(parsing.parse_number("２７．４６", area)[0]) == "27.46"
+    assert parsing.parse_date("２０２２年３月１日") == (dt.date(2022, 3, 1), "")
+    assert parsing.parse_date("2022/3/32")[1]
 
 
 def test_after_the_due_date_a_clear_refusal(client, worksheet, event, participant):
@@ -358,13 +358,13 @@ def test_outsider_cannot_download_a_file(client, assessment, event, participant,
 
 def test_other_choice_needs_its_text(worksheet, event, participant):
     q = questions(worksheet)
-    who = services.respondent_for(worksheet, event, participant)
+    who = answering.respondent_for(worksheet, event, participant)
     other = next(c for c in q["gender"].choices.all() if c.is_other)
-    outcome = services.save_answers(
+    outcome = answering.save_answers(
         worksheet, event=event, who=who, data=data_dict({name(q["gender"]): str(other.pk)}), action="submit"
     )
     assert name(q["gender"]) in outcome.errors
-    outcome = services.save_answers(
+    outcome = answering.save_answers(
         worksheet,
         event=event,
         who=who,

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from surveys import services
+from surveys import answering
 from surveys.models import Submission
 from tests.factories import EventFactory
 
@@ -17,8 +17,8 @@ def test_organizer_pages_render(client, municipality, organizer, participant):
     confirmed(event, participant, municipality)
     form = make_form("worksheet", event)
     q = questions(form)
-    who = services.respondent_for(form, event, participant)
-    services.save_answers(
+    who = answering.respondent_for(form, event, participant)
+    answering.save_answers(
         form,
         event=event,
         who=who,

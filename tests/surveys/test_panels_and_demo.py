@@ -19,7 +19,7 @@ def render(template, **context):
 
 
 def test_participant_panel_lists_forms_with_status_and_links(municipality, participant):
-    from surveys import services
+    from surveys import answering
 
     event = EventFactory(hosts=[municipality])
     registration = confirmed(event, participant, municipality)
@@ -32,8 +32,8 @@ def test_participant_panel_lists_forms_with_status_and_links(municipality, parti
     assert "Not started" in html and f"/forms/{worksheet.pk}/e/{event.pk}/fill/" in html
     assert "Opens" in html  # the questionnaire opens when the event ends
     q = questions(worksheet)
-    who = services.respondent_for(worksheet, event, participant)
-    services.save_answers(
+    who = answering.respondent_for(worksheet, event, participant)
+    answering.save_answers(
         worksheet, event=event, who=who, data=post({name(q["position"]): "社協"}), action="draft"
     )
     html = render(

@@ -9,7 +9,7 @@ from django.core import signing
 from django.db import connection
 from django.urls import reverse
 
-from surveys import services
+from surveys import tokens
 from surveys.models import Answer, Form, Respondent, Submission
 from tests.factories import UserFactory
 
@@ -34,12 +34,12 @@ def questionnaire(event):
 
 
 def token_url(form, registration):
-    return reverse("surveys:answer_token", args=[services.make_token(form, registration)])
+    return reverse("surveys:answer_token", args=[tokens.make_token(form, registration)])
 
 
 def test_token_link_answers_without_login(client, questionnaire, registration):
     url = token_url(questionnaire, registration)
-    mailed = services.questionnaire_url(questionnaire, registration)
+    mailed = tokens.questionnaire_url(questionnaire, registration)
     assert mailed.startswith("http") and "/forms/answer/" in mailed
     page = client.get(url)
     assert page.status_code == 200
@@ -64,7 +64,7 @@ def test_one_response_per_registrant(client, questionnaire, registration):
 
 
 def test_forged_token_is_refused(client, questionnaire, registration):
-    token = services.make_token(questionnaire, registration)
+    token = tokens.make_token(questionnaire, registration)
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     response = client.get(reverse("surveys:answer_token", args=[forged]))
     assert response.status_code == 400
@@ -102,7 +102,7 @@ def test_questionnaire_is_not_open_before_the_event_ends(client, municipality, p
 
 
 def test_anonymous_response_keeps_nothing_that_links_it_to_the_person(client, questionnaire, registration):
-    token = services.make_token(questionnaire, registration)
+    token = tokens.make_token(questionnaire, registration)
     client.post(
         reverse("surveys:answer_token", args=[token]),
         {**questionnaire_answers(questions(questionnaire)), "action": "submit"},

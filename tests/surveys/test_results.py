@@ -13,7 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from events.models import Registration
-from surveys import services, tasks
+from surveys import answering, tasks
 from surveys.aggregation import aggregate_now
 from surveys.models import Summary
 from tests.factories import EventSeriesFactory, UserFactory
@@ -34,8 +34,8 @@ def answer_many(form, event, count, *, satisfaction=lambda i: 1 + i % 5, affilia
     for i in range(count):
         registration = confirmed(event, UserFactory())
         registrations.append(registration)
-        who = services.respondent_from_registration(form, registration)
-        outcome = services.save_answers(
+        who = answering.respondent_from_registration(form, registration)
+        outcome = answering.save_answers(
             form,
             event=event,
             who=who,

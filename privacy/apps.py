@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    name = "privacy"
+    verbose_name = _("Personal data")
+
+    def ready(self) -> None:
+        # reason: receivers import models, which are not ready when apps.py is imported
+        from accounts.lifecycle import account_deleted
+        from privacy.erasure import on_account_deleted  # reason: as above
+
+        account_deleted.connect(on_account_deleted, dispatch_uid="privacy.on_account_deleted")
