@@ -224,6 +224,15 @@ class CancelEventForm(forms.Form):
     )
 
 
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the person in the mail that tells them the registration was declined."),
+    )
+
+
 class NextSessionForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput())
