@@ -87,6 +87,8 @@ MIDDLEWARE = [
     # Before anything reads the body (CSRF reads the form): refuse it by its announced size.
     "core.uploads.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their own caching and need no CSP.
+    "config.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -300,6 +302,8 @@ CELERY_TASK_ROUTES = {
     "notifications.*": {"queue": "mail"},
     "surveys.*": {"queue": "surveys"},
     "reports.*": {"queue": "reports"},
+    # The yearly casebook takes minutes: with the reports, away from mail.
+    "records.*": {"queue": "reports"},
     "events.*": {"queue": "default"},
     "accounts.*": {"queue": "default"},
 }
