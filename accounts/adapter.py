@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.encoding import force_str
 
 from accounts.normalize import normalize_email
+from accounts.tasks import send_account_mail
 from core.http import client_ip
 from core.tasks import publish
 
@@ -64,8 +65,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 def _enqueue(payload: dict) -> None:
-    from accounts.tasks import send_account_mail
-
     if not publish(send_account_mail, payload):
         # The broker is down: a person waiting for their sign-up link must still get it.
         logger.warning("broker unavailable; sending the account mail from this process")

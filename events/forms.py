@@ -7,7 +7,7 @@ from accounts.models import Organization, User
 from accounts.normalize import nfkc, normalize_email, normalize_name
 from core.dates import list_join
 from events import eligibility, hosts
-from events.models import Event, EventSeries, Speaker, SpeakerRole
+from events.models import Event, EventSeries, Registration, Speaker, SpeakerRole
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -334,6 +334,15 @@ class CancelEventForm(forms.Form):
     )
 
 
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the person in the mail that tells them the registration was declined."),
+    )
+
+
 class NextSessionForm(ProgramTimesMixin, forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput())
@@ -395,8 +404,6 @@ class RegistrationFilterForm(forms.Form):
     )
 
     def __init__(self, *args, event, **kwargs):
-        from events.models import Registration
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All")), *Registration.Status.choices]
         self.fields["organization"].queryset = Organization.objects.filter(

@@ -6,7 +6,8 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groupwork', '0002_materials'),
+        ('groupwork', '0003_question_box'),
+        ('events', '0007_ordered_speakers_and_relative_program'),
     ]
 
     operations = [

@@ -41,7 +41,7 @@ def drop_trigram_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0006_ordered_speakers_and_relative_program"),
+        ("events", "0007_ordered_speakers_and_relative_program"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0007_event_search_text'),
+        ('events', '0008_event_search_text'),
     ]
 
     operations = [

@@ -53,7 +53,7 @@ def number_links(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0005_count_at_deadline_by_org"),
+        ("events", "0006_count_at_deadline_by_org"),
     ]
 
     operations = [
