@@ -172,9 +172,10 @@ class WordBook:
         )
         speakers = "\n".join(
             (f"{label(r.event)}\n" if r.event.number else "")
-            + "\n".join(s.display for s in r.event.speakers.all())
+            # In the order given (猿渡 進平 / 大原 裕介), prefetched with the page.
+            + "\n".join(link.speaker.display for link in r.event.speaker_links.all())
             for r in rows
-            if r.event.speakers.all()
+            if r.event.speaker_links.all()
         )
         table = [
             [_("Date and time"), when],
@@ -209,7 +210,7 @@ class WordBook:
         rows = []
         for item in items:
             content = item.title
-            names = [s.name for s in item.speakers.all()]
+            names = [link.speaker.name for link in item.speaker_links.all()]
             if names:
                 content += f"\n{_('Speaker')}: {'、'.join(names)}"
             rows.append([f"{item.starts_at.hour}:{item.starts_at.minute:02d}", content, item.details])
