@@ -356,11 +356,14 @@ def test_participant_fills_the_prework_checks_in_and_answers_the_questionnaire_f
     screenshot(page, "2b-participant-questionnaire-sent")
 
 
-ZOOM_REPORT = (
-    "名前 (元の名前),メール,参加時刻,退出時刻,期間 (分),ゲスト\n"
-    "参加 一郎,participant@example.jp,2022/01/25 14:50:00,2022/01/25 17:00:00,130,いいえ\n"
-    "苫小牧 花子,,2022/01/25 15:00:00,2022/01/25 15:20:00,20,はい\n"
-).encode("utf-8-sig")
+def zoom_report(event) -> bytes:
+    """A Japanese participant report of the event's own day (another day is refused)."""
+    day = timezone.localtime(event.starts_at).strftime("%Y/%m/%d")
+    return (
+        "名前 (元の名前),メール,参加時刻,退出時刻,期間 (分),ゲスト\n"
+        f"参加 一郎,participant@example.jp,{day} 14:50:00,{day} 17:00:00,130,いいえ\n"
+        f"苫小牧 花子,,{day} 15:00:00,{day} 15:20:00,20,はい\n"
+    ).encode("utf-8-sig")
 
 
 def test_organizer_sees_the_submission_and_the_attendance_and_imports_a_zoom_report(
@@ -392,7 +395,7 @@ def test_organizer_sees_the_submission_and_the_attendance_and_imports_a_zoom_rep
 
     page.goto(reverse("attendance:zoom_import", args=[event.pk]))
     page.locator("main input[type=file]").set_input_files(
-        files=[{"name": "participants_8120220125.csv", "mimeType": "text/csv", "buffer": ZOOM_REPORT}]
+        files=[{"name": "participants_8120220125.csv", "mimeType": "text/csv", "buffer": zoom_report(event)}]
     )
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
