@@ -295,6 +295,8 @@ RULES: dict[str, Rule] = {
         why="public verification of one number (valid/revoked/unknown); the holder's name is only checked, never shown",
     ),
     # --- privacy: one's own data, the privacy page, the administrators' retention page ----------
+    "privacy:policy": Rule(EVERYONE, why="the privacy notice: public"),
+    "privacy:retention": Rule(NOBODY, why="administrators (staff) only"),
     "privacy:mine": Rule(SIGNED_IN, why=OWN_DATA),
     "privacy:delete_account": Rule(
         SIGNED_IN,
