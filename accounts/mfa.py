@@ -21,8 +21,14 @@ action on users), which is audited; they then set up a new one at their next sig
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import logging
+import secrets
+
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -34,6 +40,8 @@ from django.utils.translation import gettext as _
 from accounts import permissions
 from accounts.models import Membership, User
 from audit import services as audit
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "tsunagu_mfa_setup_required"
 # Types that are a second factor on their own; recovery codes are the fallback only.
@@ -133,9 +141,42 @@ class RequireMFAMiddleware:
         return self.get_response(request)
 
 
+_SEALED = "fernet:"
+
+
+def _fernet() -> MultiFernet:
+    """Keys derived from SECRET_KEY (and SECRET_KEY_FALLBACKS, so a rotation keeps the
+    authenticators working while the old key is listed there)."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet(
+        [
+            Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"tsunagu.mfa:{key}".encode()).digest()))
+            for key in keys
+        ]
+    )
+
+
 class MFAAdapter(DefaultMFAAdapter):
     def get_totp_issuer(self) -> str:
         return str(settings.TSUNAGU_BRAND)
+
+    def encrypt(self, text: str) -> str:
+        # Authenticator-app secrets and recovery-code seeds are sealed at rest: a copy of
+        # the database (a backup, a dump) does not give anyone the second factor.
+        return _SEALED + _fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(_SEALED):
+            return encrypted_text  # stored before sealing was introduced
+        try:
+            return _fernet().decrypt(encrypted_text[len(_SEALED) :].encode()).decode()
+        except InvalidToken:
+            # SECRET_KEY changed without keeping the old one in SECRET_KEY_FALLBACKS: the
+            # factor cannot be read; an administrator resets it (accounts admin, audited).
+            # A random secret (never an empty one, whose codes anyone could compute): no
+            # code matches it.
+            logger.error("An MFA secret could not be unsealed: SECRET_KEY changed without a fallback.")
+            return base64.b32encode(secrets.token_bytes(20)).decode()
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         # Someone who must use two-factor sign-in cannot switch off their last factor;

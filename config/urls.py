@@ -33,6 +33,7 @@ urlpatterns = [
     path("records/", include("records.urls")),
     path("privacy/", include("privacy.urls")),
     path("c/", include("records.urls_verify")),
+    path("audit/", include("events.urls_audit")),
     path("admin/", admin.site.urls),
 ]
 

@@ -15,6 +15,8 @@ REGISTRATION_WAITLISTED = "registration_waitlisted"
 REGISTRATION_PROMOTED = "registration_promoted"
 REGISTRATION_CANCELLED = "registration_cancelled"
 REGISTRATION_DECLINED = "registration_declined"
+# A seat passed to a colleague: registration=the substitute's, previous=the cancelled one.
+REGISTRATION_TRANSFERRED = "registration_transferred"
 EVENT_CHANGED = "event_changed"
 EVENT_CANCELLED = "event_cancelled"
 EVENT_PUBLISHED = "event_published"

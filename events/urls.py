@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import views
+from events import views, views_audit, views_transfer
 
 app_name = "events"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.event_detail, name="detail"),
     path("<int:pk>/register/", views.register, name="register"),
     path("<int:pk>/cancel/", views.cancel_own, name="cancel_own"),
+    path("<int:pk>/registrations/<int:registration_id>/transfer/", views_transfer.transfer, name="transfer"),
     path("mine/", views.my_events, name="mine"),
     path("series/<int:pk>/", views.series_detail, name="series_detail"),
     path("manage/", views.manage, name="manage"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("manage/<int:pk>/cancel/", views.cancel_event, name="cancel_event"),
     path("manage/<int:pk>/next/", views.next_session, name="next_session"),
     path("manage/<int:pk>/registrations/", views.registrations, name="registrations"),
+    path("manage/<int:pk>/audit/", views_audit.event_trail, name="audit_trail"),
     path(
         "manage/<int:pk>/registrations/<int:registration_id>/<slug:action>/",
         views.registration_action,

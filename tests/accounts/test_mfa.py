@@ -198,3 +198,26 @@ def test_the_test_personas_have_a_confirmed_authenticator(client, organizer, rev
         assert client.get(reverse("accounts:profile")).status_code == 200
     assert re.fullmatch(r"\d{6}", totp_code())
     _ = person
+
+
+def test_secrets_are_sealed_at_rest_and_survive_a_key_rotation(client, organizer, settings):
+    from tests.factories import TEST_TOTP_SECRET
+
+    stored = Authenticator.objects.get(user=organizer, type="totp").data["secret"]
+    assert stored.startswith("fernet:") and TEST_TOTP_SECRET not in stored
+    # The old key kept as a fallback: the authenticator still works.
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-key-after-rotation"
+    sign_in(client, organizer)
+    assert client.post(reverse("mfa_authenticate"), {"code": totp_code()}).status_code == 302
+    assert client.get(reverse("events:manage")).status_code == 200
+
+
+def test_an_unreadable_secret_accepts_no_code(client, organizer, settings):
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    settings.SECRET_KEY = "a-new-key-without-the-old-one"
+    authenticator = Authenticator.objects.get(user=organizer, type="totp")
+    # Neither the right code nor the code of an empty secret opens the account.
+    assert not TOTP(authenticator).validate_code(totp_code())
+    assert not TOTP(authenticator).validate_code(totp_code(""))

@@ -132,6 +132,7 @@ PAGES = [
     Page("organizer: program", "organizer", "events:program", lambda w: [w.event.pk]),
     Page("organizer: event", "organizer", "events:manage_event", lambda w: [w.event.pk]),
     Page("organizer: registrations", "organizer", "events:registrations", lambda w: [w.event.pk]),
+    Page("organizer: audit trail", "organizer", "events:audit_trail", lambda w: [w.event.pk]),
     Page("coordinator: my organization", "coordinator", "events:coordinate"),
     Page("coordinator: register colleagues", "coordinator", "events:bulk_register", lambda w: [w.event.pk]),
     Page("organizer: roster", "organizer", "attendance:roster", lambda w: [w.held.pk]),

@@ -34,5 +34,9 @@ def test_retention_page_is_for_administrators(client, organizer, reviewer):
         assert client.get(url).status_code == 403
     client.force_login(UserFactory(is_staff=True))
     body = client.get(url).content.decode()
-    for setting in ("RETENTION_PREWORK_FISCAL_YEARS", "RETENTION_ZOOM_UNMATCHED_DAYS", "AUDIT_RETENTION_DAYS"):
+    for setting in (
+        "RETENTION_PREWORK_FISCAL_YEARS",
+        "RETENTION_ZOOM_UNMATCHED_DAYS",
+        "AUDIT_RETENTION_DAYS",
+    ):
         assert setting in body

@@ -156,6 +156,12 @@ RULES: dict[str, Rule] = {
     "events:register": Rule(SIGNED_IN, why="anyone signed in registers themselves", self_service=True),
     "events:cancel_own": Rule(SIGNED_IN, why="cancels only one's own registration", self_service=True),
     "events:mine": Rule(SIGNED_IN, why=OWN_DATA),
+    "events:transfer": Rule(
+        frozenset({"participant", "owner"}),
+        params={"registration_id": "registration"},
+        why="the registrant, their coordinator or the event's organizer passes the seat on",
+        self_service=True,
+    ),
     "attendance:attendance_code": Rule(SIGNED_IN, why="records one's own attendance", self_service=True),
     "attendance:checkin": Rule(
         SIGNED_IN, why=CAPABILITY + "; records one's own attendance", self_service=True
@@ -174,6 +180,9 @@ RULES: dict[str, Rule] = {
     "events:registrations": Rule(OWNER_AND_REVIEWER),
     "events:registration_action": Rule(OWNER),
     "events:export_registrations": Rule(OWNER_AND_REVIEWER),
+    "events:audit_trail": Rule(OWNER, why="the event's audit trail: its organizers only (not the reviewer)"),
+    "audit:trail": Rule(NOBODY, why="the whole audit trail: platform administrators (is_staff) only"),
+    "audit:export": Rule(NOBODY, why="the whole audit trail: platform administrators (is_staff) only"),
     "attendance:roster": Rule(OWNER_AND_REVIEWER),
     "attendance:roster_mark": Rule(OWNER, post={"row": "{registration}:attended"}),
     "attendance:checkin_qr": Rule(OWNER),
