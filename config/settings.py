@@ -359,6 +359,9 @@ SURVEYS_TOKEN_MAX_AGE_DAYS = env.int("SURVEYS_TOKEN_MAX_AGE_DAYS", 60, minimum=1
 SURVEYS_AGGREGATE_DEBOUNCE_SECONDS = env.int("SURVEYS_AGGREGATE_DEBOUNCE_SECONDS", 10, minimum=0)
 # A questionnaire without a due date closes this many days after its session ends.
 SURVEYS_QUESTIONNAIRE_OPEN_DAYS = env.int("SURVEYS_QUESTIONNAIRE_OPEN_DAYS", 14, minimum=1)
+# Group work: pre-work sheets shared within a breakout group can be read until this many
+# days after the session (its follow-up period), then by nobody but the organizers.
+GROUPWORK_FOLLOW_UP_DAYS = env.int("GROUPWORK_FOLLOW_UP_DAYS", 30, minimum=0)
 
 # The audit trail is kept this long (the retention purge deletes older entries); the
 # database refuses to delete entries younger than a year whatever this says.

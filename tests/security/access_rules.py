@@ -242,6 +242,20 @@ RULES: dict[str, Rule] = {
     "groupwork:lock": Rule(OWNER),
     "groupwork:zoom_csv": Rule(OWNER_AND_REVIEWER, why="as the registrations export"),
     "groupwork:print": Rule(OWNER_AND_REVIEWER, why="as the reception roster"),
+    "groupwork:share_until": Rule(OWNER),
+    "groupwork:shared_sheets": Rule(
+        frozenset({"participant"}), why="members of a locked group see what their group shares with them"
+    ),
+    "groupwork:shared_sheet": Rule(
+        frozenset({"participant"}),
+        params={"submission_id": "shared_submission"},
+        why="a sheet its author shared with their group: the other members only (audited)",
+    ),
+    "groupwork:shared_sheet_file": Rule(
+        frozenset({"participant"}),
+        params={"submission_id": "shared_submission", "answer_id": "shared_file_answer"},
+        why="a file of a sheet shared with the group: the other members only (audited)",
+    ),
     "groupwork:materials": Rule(OWNER_AND_REVIEWER, why="organizers and lecturers add; the reviewer reads"),
     "groupwork:material_remove": Rule(OWNER, params={"material_id": "material"}),
     "groupwork:questions": Rule(
