@@ -5,6 +5,8 @@ slides and the recording link. Goes through the same services as the pages; idem
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from datetime import date
 from io import BytesIO
 
@@ -92,12 +94,16 @@ def _groups(event: Event, organizer: User) -> GroupPlan:
             user=registration.user,
             defaults={"job_role": JobRole.ADMINISTRATION, "facilitator": facilitator},
         )
+    # Groups of about four; as few people of one municipality per group as the largest
+    # municipality allows (one each when it sends no more people than there are groups).
+    roots = Counter(r.organization.root().pk for r in registrations if r.organization_id)
+    groups = math.ceil(len(registrations) / 4)
     services.generate(
         event,
         by=organizer,
         data={
             "group_size": 4,
-            "max_per_organization": 1,
+            "max_per_organization": max(1, math.ceil(max(roots.values(), default=1) / groups)),
             "spread_kinds": True,
             "spread_roles": True,
             "facilitators": True,

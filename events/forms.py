@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, User
 from accounts.normalize import nfkc, normalize_email, normalize_name
 from events import eligibility, hosts
-from events.models import Event, EventSeries, ProgramItem, Speaker
+from events.models import Event, EventSeries, ProgramItem, Registration, Speaker
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -285,8 +285,6 @@ class RegistrationFilterForm(forms.Form):
     )
 
     def __init__(self, *args, event, **kwargs):
-        from events.models import Registration
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All")), *Registration.Status.choices]
         self.fields["organization"].queryset = Organization.objects.filter(

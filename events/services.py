@@ -19,6 +19,7 @@ from accounts import permissions
 from accounts.models import Organization, User
 from accounts.services import primary_organization_id
 from audit import services as audit
+from core.dates import format_datetime
 from core.errors import UserError
 from events import domain, eligibility
 from events import hosts as host_rules
@@ -42,8 +43,6 @@ _WINDOW_MESSAGES = {
 
 
 def _fmt(value: datetime | None) -> str:
-    from core.dates import format_datetime
-
     return format_datetime(value)
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from groupwork import views, views_materials
+from groupwork import views, views_materials, views_questions
 
 app_name = "groupwork"
 
@@ -23,4 +23,9 @@ urlpatterns = [
         name="material_remove",
     ),
     path("<int:pk>/materials/<int:material_id>/", views_materials.download, name="material"),
+    path("<int:pk>/questions/", views_questions.ask, name="questions"),
+    path("manage/<int:pk>/questions/", views_questions.manage, name="questions_manage"),
+    path("manage/<int:pk>/questions/arrange/", views_questions.arrange, name="questions_arrange"),
+    path("manage/<int:pk>/questions/publish/", views_questions.publish, name="questions_publish"),
+    path("manage/<int:pk>/questions.xlsx", views_questions.export, name="questions_xlsx"),
 ]

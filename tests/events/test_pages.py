@@ -299,8 +299,9 @@ def test_list_and_event_page_queries_do_not_grow(client, django_assert_num_queri
     with django_assert_num_queries(5):
         client.get(reverse("events:list"))
     # event + series, hosts, speakers, program items, their speakers, participating
-    # organizations, the registration count as of the deadline, and the materials (資料)
-    with django_assert_num_queries(8) as small:
+    # organizations, the registration count as of the deadline, the materials and the
+    # question box (groupwork panels)
+    with django_assert_num_queries(9) as small:
         client.get(event.get_absolute_url())
     make(60)
     with django_assert_num_queries(5):

@@ -244,6 +244,14 @@ RULES: dict[str, Rule] = {
     "groupwork:print": Rule(OWNER_AND_REVIEWER, why="as the reception roster"),
     "groupwork:materials": Rule(OWNER_AND_REVIEWER, why="organizers and lecturers add; the reviewer reads"),
     "groupwork:material_remove": Rule(OWNER, params={"material_id": "material"}),
+    "groupwork:questions": Rule(
+        frozenset({"owner", "participant", "reviewer"}),
+        why="confirmed registrants (and coordinators of participating municipalities) ask and read",
+    ),
+    "groupwork:questions_manage": Rule(OWNER_AND_REVIEWER),
+    "groupwork:questions_arrange": Rule(OWNER),
+    "groupwork:questions_publish": Rule(OWNER),
+    "groupwork:questions_xlsx": Rule(OWNER_AND_REVIEWER, why="as the registrations export"),
     "groupwork:material": Rule(
         frozenset({"owner", "participant", "reviewer"}),
         params={"material_id": "material"},

@@ -148,6 +148,17 @@ def _add_groupwork(world: World) -> None:
         url="https://video.example.jp/recording/1",
     )
     world.objects["material"] = slides.pk
+    from groupwork import questions
+
+    questions.open_box(
+        world.event,
+        by=owner,
+        closes_at=world.event.starts_at - dt.timedelta(days=1),
+        program_item_id=world.event.program_items.first().pk,
+    )
+    asked = questions.submit(world.event, by=world.people["participant"], text="参加支援の進め方について")
+    questions.arrange(world.event, by=owner, rows={asked.pk: ("参加支援", 1, True)})
+    questions.set_published(world.event, by=owner, published=True)
 
 
 def _pending_member(municipality):
