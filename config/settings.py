@@ -85,14 +85,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "audit.context.RequestContextMiddleware",
+    "config.logs.RequestLogMiddleware",
     # Before anything reads the body (CSRF reads the form): refuse it by its announced size.
     "core.uploads.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their own caching and need no CSP.
+    "config.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.logs.UserContextMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -301,6 +305,8 @@ CELERY_TASK_ROUTES = {
     "notifications.*": {"queue": "mail"},
     "surveys.*": {"queue": "surveys"},
     "reports.*": {"queue": "reports"},
+    # The yearly casebook takes minutes: with the reports, away from mail.
+    "records.*": {"queue": "reports"},
     "events.*": {"queue": "default"},
     "accounts.*": {"queue": "default"},
     "privacy.*": {"queue": "default"},
@@ -334,12 +340,32 @@ NOTIFICATIONS_BACKOFF_CAP_SECONDS = env.int("NOTIFICATIONS_BACKOFF_CAP_SECONDS",
 # the registration transaction (which holds the event's row lock) stays short.
 NOTIFICATIONS_RENDER_AT_SEND = env.bool("NOTIFICATIONS_RENDER_AT_SEND", True)
 
+# One JSON object per line in production (config/logs.py): level, logger, message,
+# request id, user id, path, and for the request's own line method, status, duration.
+LOG_FORMAT = env.str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
+LOG_LEVEL = env.str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r}: use DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "filters": {"context": {"()": "config.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"()": "config.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # The request line (config.logs.RequestLogMiddleware) replaces django.server's and
+    # gunicorn's access lines; django.request still logs errors with their traceback.
+    "loggers": {"django.server": {"level": "WARNING"}},
 }
+# Celery workers log through the same configuration (JSON, with the request id).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The public certificate verification page (records.views_public): numbers and holders'
 # names must not be found by trying. Per client address per minute, and name checks per
@@ -359,6 +385,9 @@ SURVEYS_TOKEN_MAX_AGE_DAYS = env.int("SURVEYS_TOKEN_MAX_AGE_DAYS", 60, minimum=1
 SURVEYS_AGGREGATE_DEBOUNCE_SECONDS = env.int("SURVEYS_AGGREGATE_DEBOUNCE_SECONDS", 10, minimum=0)
 # A questionnaire without a due date closes this many days after its session ends.
 SURVEYS_QUESTIONNAIRE_OPEN_DAYS = env.int("SURVEYS_QUESTIONNAIRE_OPEN_DAYS", 14, minimum=1)
+# Group work: pre-work sheets shared within a breakout group can be read until this many
+# days after the session (its follow-up period), then by nobody but the organizers.
+GROUPWORK_FOLLOW_UP_DAYS = env.int("GROUPWORK_FOLLOW_UP_DAYS", 30, minimum=0)
 
 # How long personal data is kept (privacy/retention.py; the privacy page and the
 # administrators' retention page are generated from these). Zero or less is refused.
