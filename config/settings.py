@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -307,6 +308,7 @@ CELERY_TASK_ROUTES = {
     "records.*": {"queue": "reports"},
     "events.*": {"queue": "default"},
     "accounts.*": {"queue": "default"},
+    "privacy.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Mail due now, retries whose backoff ended, rows whose worker died (expired lease).
@@ -317,6 +319,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "events-complete-finished": {"task": "events.complete_finished_events", "schedule": 600.0},
     # Anonymous questionnaires: release waiting responses when k more arrived or the form closed.
     "surveys-release-anonymous": {"task": "surveys.release_anonymous", "schedule": 600.0},
+    # The retention purge (privacy/retention.py), nightly at 03:30 Japan time.
+    "privacy-purge": {"task": "privacy.purge", "schedule": crontab(hour=3, minute=30)},
 }
 
 # /healthz/status (config/health.py): who may read it without a staff login, and when it
@@ -380,6 +384,31 @@ SURVEYS_TOKEN_MAX_AGE_DAYS = env.int("SURVEYS_TOKEN_MAX_AGE_DAYS", 60, minimum=1
 SURVEYS_AGGREGATE_DEBOUNCE_SECONDS = env.int("SURVEYS_AGGREGATE_DEBOUNCE_SECONDS", 10, minimum=0)
 # A questionnaire without a due date closes this many days after its session ends.
 SURVEYS_QUESTIONNAIRE_OPEN_DAYS = env.int("SURVEYS_QUESTIONNAIRE_OPEN_DAYS", 14, minimum=1)
+# Group work: pre-work sheets shared within a breakout group can be read until this many
+# days after the session (its follow-up period), then by nobody but the organizers.
+GROUPWORK_FOLLOW_UP_DAYS = env.int("GROUPWORK_FOLLOW_UP_DAYS", 30, minimum=0)
+
+# How long personal data is kept (privacy/retention.py; the privacy page and the
+# administrators' retention page are generated from these). Zero or less is refused.
+# Pre-work sheets (content and files) and questionnaire free text: fiscal years after the
+# 年度 of the session (5: a 2021年度 session's sheets go on 2027-04-01).
+RETENTION_PREWORK_FISCAL_YEARS = env.int("RETENTION_PREWORK_FISCAL_YEARS", 5, minimum=1)
+RETENTION_QUESTIONNAIRE_TEXT_FISCAL_YEARS = env.int("RETENTION_QUESTIONNAIRE_TEXT_FISCAL_YEARS", 5, minimum=1)
+# Rows of a Zoom report for people who matched no registration: gone once the import is
+# reviewed (nothing left to match), and after this many days at most.
+RETENTION_ZOOM_UNMATCHED_DAYS = env.int("RETENTION_ZOOM_UNMATCHED_DAYS", 90, minimum=1)
+# Texts of sent mail (the outbox row's metadata stays: kind, recipient, status, times).
+RETENTION_MAIL_BODY_DAYS = env.int("RETENTION_MAIL_BODY_DAYS", 365, minimum=1)
+# Accounts nobody signed in to for this many years are warned by mail, then deleted
+# (pseudonymized) this many days after the warning unless the person signs in.
+RETENTION_INACTIVE_ACCOUNT_YEARS = env.int("RETENTION_INACTIVE_ACCOUNT_YEARS", 3, minimum=1)
+RETENTION_INACTIVE_WARNING_DAYS = env.int("RETENTION_INACTIVE_WARNING_DAYS", 30, minimum=1)
+# A person's downloadable copy of their data (privacy/export.py).
+RETENTION_DATA_EXPORT_DAYS = env.int("RETENTION_DATA_EXPORT_DAYS", 7, minimum=1)
+# 問い合わせ先 on the privacy page.
+PRIVACY_CONTACT_NAME = env.str("PRIVACY_CONTACT_NAME", "Tsunagu 運営事務局（個人情報の取扱い窓口）")
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", "privacy@tsunagu.example.jp")
+PRIVACY_CONTACT_PHONE = env.str("PRIVACY_CONTACT_PHONE", "")
 
 # The audit trail is kept this long (the retention purge deletes older entries); the
 # database refuses to delete entries younger than a year whatever this says.

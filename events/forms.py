@@ -157,6 +157,8 @@ class EventForm(ProgramTimesMixin, HostsMixin, forms.ModelForm):
         label=_("Invited organizations"),
         queryset=Organization.objects.none(),
         required=False,
+        # Checkboxes in a fieldset with a legend, like the hosts (a multiple <select> has no label here).
+        widget=forms.CheckboxSelectMultiple(),
         help_text=_(
             "For “by invitation only”: the staff of these organizations (with their departments) may register."
         ),

@@ -171,3 +171,14 @@ class QuestionForm(forms.Form):
         self.initial.setdefault("as_key", choices[0][0] if choices else "self")
         if len(choices) == 1:
             self.fields["as_key"].widget = forms.HiddenInput()
+
+
+class ShareUntilForm(forms.Form):
+    share_until = forms.DateTimeField(
+        label=_("Shared pre-work sheets can be read until"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_(
+            "The end of the event's follow-up period. Empty: the default number of days after the event."
+        ),
+    )

@@ -59,6 +59,9 @@ class GroupPlan(models.Model):
     seed = models.PositiveIntegerField(_("seed"), default=1)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     notes = models.JSONField(default=list, blank=True)  # what the last generation could not meet
+    # The end of the event's follow-up period: shared pre-work sheets are readable by the
+    # group until then (empty: GROUPWORK_FOLLOW_UP_DAYS after the event; groupwork.sharing).
+    share_until = models.DateTimeField(_("shared sheets readable until"), null=True, blank=True)
     generated_at = models.DateTimeField(null=True, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     locked_by = models.ForeignKey(

@@ -46,6 +46,8 @@ class FormSettingsForm(forms.ModelForm):
         # Only anonymous questionnaires use these two; left out, they keep their value.
         self.fields["min_responses"].required = False
         self.fields["results_release"].required = False
+        if self.instance.kind != Form.Kind.PREWORK:
+            del self.fields["share_with_group"]
 
     def clean_min_responses(self):
         value = self.cleaned_data.get("min_responses")

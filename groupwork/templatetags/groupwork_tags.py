@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from groupwork import materials, questions, selectors
+from groupwork import materials, questions, selectors, sharing
 
 register = template.Library()
 
@@ -42,3 +42,9 @@ def question_box(event, user):
         return None
     box.open_now = box.is_open(timezone.now())
     return box
+
+
+@register.simple_tag
+def shared_sheets(event, user):
+    """Pre-work sheets the person's group shares with them (empty outside a locked group)."""
+    return sharing.shared_with(event, user)

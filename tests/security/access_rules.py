@@ -242,6 +242,20 @@ RULES: dict[str, Rule] = {
     "groupwork:lock": Rule(OWNER),
     "groupwork:zoom_csv": Rule(OWNER_AND_REVIEWER, why="as the registrations export"),
     "groupwork:print": Rule(OWNER_AND_REVIEWER, why="as the reception roster"),
+    "groupwork:share_until": Rule(OWNER),
+    "groupwork:shared_sheets": Rule(
+        frozenset({"participant"}), why="members of a locked group see what their group shares with them"
+    ),
+    "groupwork:shared_sheet": Rule(
+        frozenset({"participant"}),
+        params={"submission_id": "shared_submission"},
+        why="a sheet its author shared with their group: the other members only (audited)",
+    ),
+    "groupwork:shared_sheet_file": Rule(
+        frozenset({"participant"}),
+        params={"submission_id": "shared_submission", "answer_id": "shared_file_answer"},
+        why="a file of a sheet shared with the group: the other members only (audited)",
+    ),
     "groupwork:materials": Rule(OWNER_AND_REVIEWER, why="organizers and lecturers add; the reviewer reads"),
     "groupwork:material_remove": Rule(OWNER, params={"material_id": "material"}),
     "groupwork:questions": Rule(
@@ -328,6 +342,8 @@ RULES: dict[str, Rule] = {
         why="public verification of one number (valid/revoked/unknown); the holder's name is only checked, never shown",
     ),
     # --- privacy: one's own data, the privacy page, the administrators' retention page ----------
+    "privacy:policy": Rule(EVERYONE, why="the privacy notice: public"),
+    "privacy:retention": Rule(NOBODY, why="administrators (staff) only"),
     "privacy:mine": Rule(SIGNED_IN, why=OWN_DATA),
     "privacy:delete_account": Rule(
         SIGNED_IN,

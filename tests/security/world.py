@@ -159,6 +159,30 @@ def _add_groupwork(world: World) -> None:
     asked = questions.submit(world.event, by=world.people["participant"], text="参加支援の進め方について")
     questions.arrange(world.event, by=owner, rows={asked.pk: ("参加支援", 1, True)})
     questions.set_published(world.event, by=owner, published=True)
+    _add_shared_sheet(world, colleague.user)
+
+
+def _add_shared_sheet(world: World, colleague) -> None:
+    """The colleague's pre-work sheet, shared with their group (the participant's)."""
+    from surveys.models import Answer, Form, Question, Submission
+
+    form = Form.objects.get(pk=world.objects["form"])
+    form.share_with_group = True
+    form.save(update_fields=["share_with_group"])
+    now = timezone.now()
+    sheet = Submission.objects.create(
+        form=form,
+        event=world.event,
+        user=colleague,
+        status=Submission.Status.SUBMITTED,
+        submitted_at=now,
+        share_with_group=True,
+        share_consented_at=now,
+    )
+    question = Question.objects.filter(form=form).order_by("pk").first()
+    answer = Answer(submission=sheet, question=question, file_name="事例.pdf", file_type="application/pdf")
+    answer.file.save("事例.pdf", ContentFile(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"))
+    world.objects.update(shared_submission=sheet.pk, shared_file_answer=answer.pk)
 
 
 def _pending_member(municipality):

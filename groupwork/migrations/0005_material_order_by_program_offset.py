@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('groupwork', '0003_question_box'),
+        ('groupwork', '0004_share_until'),
         ('events', '0007_ordered_speakers_and_relative_program'),
     ]
 
