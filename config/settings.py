@@ -199,10 +199,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_SESSION_REMEMBER = None
 
-# Two-factor sign-in (allauth.mfa): authenticator apps and recovery codes; required for
+# Two-factor sign-in (allauth.mfa): authenticator apps, security keys and recovery codes; required for
 # organizers, reviewers and staff (accounts/mfa.py).
 MFA_ADAPTER = "accounts.mfa.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# WebAuthn needs https, except on the developer's own http://127.0.0.1 (make run).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Tsunagu"
 MFA_RECOVERY_CODE_COUNT = 10
 # One period either side: office PCs and phones drift a little.
