@@ -322,6 +322,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "surveys-release-anonymous": {"task": "surveys.release_anonymous", "schedule": 600.0},
     # The retention purge (privacy/retention.py), nightly at 03:30 Japan time.
     "privacy-purge": {"task": "privacy.purge", "schedule": crontab(hour=3, minute=30)},
+    "privacy-resume-exports": {"task": "privacy.resume_exports", "schedule": 300.0},
 }
 
 # /healthz/status (config/health.py): who may read it without a staff login, and when it

@@ -20,3 +20,19 @@ def purge() -> dict[str, int]:
         logger.info("privacy.purge skipped: another purge is running")
         return {}
     return {item.key: item.count for item in found}
+
+
+@shared_task(name="privacy.build_export", ignore_result=True)
+def build_export(export_id: str) -> None:
+    """Build a person's copy of their data (privacy.export); the page shows the progress."""
+    from privacy import export  # reason: export imports this module to enqueue it
+
+    export.build(export_id)
+
+
+@shared_task(name="privacy.resume_exports", ignore_result=True)
+def resume_exports() -> int:
+    """Beat: copies whose task was lost (broker down, worker died) are built after all."""
+    from privacy import export  # reason: models are ready only when a task runs
+
+    return export.resume_stuck()

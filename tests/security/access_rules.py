@@ -345,6 +345,15 @@ RULES: dict[str, Rule] = {
     "privacy:policy": Rule(EVERYONE, why="the privacy notice: public"),
     "privacy:retention": Rule(NOBODY, why="administrators (staff) only"),
     "privacy:mine": Rule(SIGNED_IN, why=OWN_DATA),
+    "privacy:export_request": Rule(
+        SIGNED_IN, why=OWN_DATA + " (a copy of one's own data, built in the background)", self_service=True
+    ),
+    "privacy:export_status": Rule(
+        frozenset({"participant"}), params={"pk": "data_export"}, why=OWN_DATA + " (others get 404)"
+    ),
+    "privacy:export_download": Rule(
+        frozenset({"participant"}), params={"pk": "data_export"}, why=OWN_DATA + " (others get 404)"
+    ),
     "privacy:delete_account": Rule(
         SIGNED_IN,
         why=OWN_DATA + " (deletes only the signed-in account, after its password)",
