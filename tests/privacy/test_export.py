@@ -162,10 +162,10 @@ def test_an_administrator_starts_one_on_request(
 
 
 def test_a_lost_task_is_built_by_the_sweep(participant, world, celery_eager):
-    from privacy import export as service
+    from privacy import tasks
 
     with time_machine.travel(timezone.now() - dt.timedelta(minutes=5)):
         item = DataExport.objects.create(user=participant)
-    assert service.resume_stuck() == 1
+    assert tasks.resume_exports() == 1
     item.refresh_from_db()
     assert item.status == "ready"
