@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/1)
 TEST_ENV := DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) EMAIL_URL=memory:// \
 	TSUNAGU_VAR_DIR=$(CURDIR)/var/test SECRET_KEY=test-only-not-secret
 
-.PHONY: run test bench install lint format messages clean system-deps browser-deps
+.PHONY: run test check bench install lint format messages clean system-deps browser-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,22 @@ test: install messages browser-deps
 	$(VENV)/bin/ruff format --check .
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run -v 1
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The fast loop (see CONTRIBUTING.md): lint, migrations, the import contract and the unit
+# tests that need neither PostgreSQL, Redis nor the browser, on a throw-away SQLite database
+# with the embedded defaults. `make test` runs everything (CHECK_TESTS=tests runs more here).
+CHECK_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/var/check/db.sqlite3 EMAIL_URL=memory:// \
+	TSUNAGU_VAR_DIR=$(CURDIR)/var/check SECRET_KEY=check-only-not-secret REDIS_URL=
+CHECK_TESTS ?= tests/architecture tests/attendance/test_attendance_zoom.py tests/accounts/test_normalize.py \
+	tests/notifications/test_ical.py tests/config/test_settings_env.py tests/config/test_translations.py \
+	tests/surveys/test_building.py
+
+check: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	@mkdir -p var/check
+	$(CHECK_ENV) $(PY) manage.py makemigrations --check --dry-run -v 1
+	$(CHECK_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider -m "not postgres" $(CHECK_TESTS) $(PYTEST_ARGS)
 
 bench: install messages
 	@$(TEST_ENV) $(PY) scripts/check_services.py

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.normalize import normalize_email
+from accounts.tasks import send_account_mail
 from core.http import client_ip
 from core.tasks import publish
 
@@ -52,8 +53,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 def _enqueue(payload: dict) -> None:
-    from accounts.tasks import send_account_mail
-
     if not publish(send_account_mail, payload):
         # The broker is down: a person waiting for their sign-up link must still get it.
         logger.warning("broker unavailable; sending the account mail from this process")

@@ -26,6 +26,7 @@ from accounts.models import User
 from attendance import code_attempts
 from attendance.errors import AttendanceError
 from audit import services as audit
+from core.dates import format_datetime
 from events.models import Event, Registration
 from events.permissions import require_manager
 from events.services import audit_registration
@@ -249,6 +250,4 @@ def enter_code(event: Event, *, user: User, code: str, now: datetime | None = No
 
 
 def _fmt(value: datetime) -> str:
-    from core.dates import format_datetime
-
     return format_datetime(value)

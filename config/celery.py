@@ -13,3 +13,7 @@ app.autodiscover_tasks()
 def ping(value: str = "pong") -> str:
     """Round-trip probe used by /healthz tooling and the broker tests."""
     return value
+
+
+# The request id travels from a request to the tasks it queues (signal handlers).
+import config.logs  # noqa: E402, F401

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -84,14 +85,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "audit.context.RequestContextMiddleware",
+    "config.logs.RequestLogMiddleware",
     # Before anything reads the body (CSRF reads the form): refuse it by its announced size.
     "core.uploads.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their own caching and need no CSP.
+    "config.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.logs.UserContextMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -302,8 +307,11 @@ CELERY_TASK_ROUTES = {
     "notifications.*": {"queue": "mail"},
     "surveys.*": {"queue": "surveys"},
     "reports.*": {"queue": "reports"},
+    # The yearly casebook takes minutes: with the reports, away from mail.
+    "records.*": {"queue": "reports"},
     "events.*": {"queue": "default"},
     "accounts.*": {"queue": "default"},
+    "privacy.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Mail due now, retries whose backoff ended, rows whose worker died (expired lease).
@@ -314,6 +322,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "events-complete-finished": {"task": "events.complete_finished_events", "schedule": 600.0},
     # Anonymous questionnaires: release waiting responses when k more arrived or the form closed.
     "surveys-release-anonymous": {"task": "surveys.release_anonymous", "schedule": 600.0},
+    # The retention purge (privacy/retention.py), nightly at 03:30 Japan time.
+    "privacy-purge": {"task": "privacy.purge", "schedule": crontab(hour=3, minute=30)},
+    "privacy-resume-exports": {"task": "privacy.resume_exports", "schedule": 300.0},
 }
 
 # /healthz/status (config/health.py): who may read it without a staff login, and when it
@@ -332,12 +343,32 @@ NOTIFICATIONS_BACKOFF_CAP_SECONDS = env.int("NOTIFICATIONS_BACKOFF_CAP_SECONDS",
 # the registration transaction (which holds the event's row lock) stays short.
 NOTIFICATIONS_RENDER_AT_SEND = env.bool("NOTIFICATIONS_RENDER_AT_SEND", True)
 
+# One JSON object per line in production (config/logs.py): level, logger, message,
+# request id, user id, path, and for the request's own line method, status, duration.
+LOG_FORMAT = env.str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
+LOG_LEVEL = env.str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r}: use DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "filters": {"context": {"()": "config.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"()": "config.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # The request line (config.logs.RequestLogMiddleware) replaces django.server's and
+    # gunicorn's access lines; django.request still logs errors with their traceback.
+    "loggers": {"django.server": {"level": "WARNING"}},
 }
+# Celery workers log through the same configuration (JSON, with the request id).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The public certificate verification page (records.views_public): numbers and holders'
 # names must not be found by trying. Per client address per minute, and name checks per
@@ -357,6 +388,31 @@ SURVEYS_TOKEN_MAX_AGE_DAYS = env.int("SURVEYS_TOKEN_MAX_AGE_DAYS", 60, minimum=1
 SURVEYS_AGGREGATE_DEBOUNCE_SECONDS = env.int("SURVEYS_AGGREGATE_DEBOUNCE_SECONDS", 10, minimum=0)
 # A questionnaire without a due date closes this many days after its session ends.
 SURVEYS_QUESTIONNAIRE_OPEN_DAYS = env.int("SURVEYS_QUESTIONNAIRE_OPEN_DAYS", 14, minimum=1)
+# Group work: pre-work sheets shared within a breakout group can be read until this many
+# days after the session (its follow-up period), then by nobody but the organizers.
+GROUPWORK_FOLLOW_UP_DAYS = env.int("GROUPWORK_FOLLOW_UP_DAYS", 30, minimum=0)
+
+# How long personal data is kept (privacy/retention.py; the privacy page and the
+# administrators' retention page are generated from these). Zero or less is refused.
+# Pre-work sheets (content and files) and questionnaire free text: fiscal years after the
+# 年度 of the session (5: a 2021年度 session's sheets go on 2027-04-01).
+RETENTION_PREWORK_FISCAL_YEARS = env.int("RETENTION_PREWORK_FISCAL_YEARS", 5, minimum=1)
+RETENTION_QUESTIONNAIRE_TEXT_FISCAL_YEARS = env.int("RETENTION_QUESTIONNAIRE_TEXT_FISCAL_YEARS", 5, minimum=1)
+# Rows of a Zoom report for people who matched no registration: gone once the import is
+# reviewed (nothing left to match), and after this many days at most.
+RETENTION_ZOOM_UNMATCHED_DAYS = env.int("RETENTION_ZOOM_UNMATCHED_DAYS", 90, minimum=1)
+# Texts of sent mail (the outbox row's metadata stays: kind, recipient, status, times).
+RETENTION_MAIL_BODY_DAYS = env.int("RETENTION_MAIL_BODY_DAYS", 365, minimum=1)
+# Accounts nobody signed in to for this many years are warned by mail, then deleted
+# (pseudonymized) this many days after the warning unless the person signs in.
+RETENTION_INACTIVE_ACCOUNT_YEARS = env.int("RETENTION_INACTIVE_ACCOUNT_YEARS", 3, minimum=1)
+RETENTION_INACTIVE_WARNING_DAYS = env.int("RETENTION_INACTIVE_WARNING_DAYS", 30, minimum=1)
+# A person's downloadable copy of their data (privacy/export.py).
+RETENTION_DATA_EXPORT_DAYS = env.int("RETENTION_DATA_EXPORT_DAYS", 7, minimum=1)
+# 問い合わせ先 on the privacy page.
+PRIVACY_CONTACT_NAME = env.str("PRIVACY_CONTACT_NAME", "Tsunagu 運営事務局（個人情報の取扱い窓口）")
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", "privacy@tsunagu.example.jp")
+PRIVACY_CONTACT_PHONE = env.str("PRIVACY_CONTACT_PHONE", "")
 
 # The audit trail is kept this long (the retention purge deletes older entries); the
 # database refuses to delete entries younger than a year whatever this says.

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from config import health
+from config.admin_login import admin_login
 from events import views as event_views
 
 
@@ -34,6 +35,8 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     path("c/", include("records.urls_verify")),
     path("audit/", include("events.urls_audit")),
+    # Before the admin's own URLs: its login form has no rate limit (config/admin_login.py).
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
 

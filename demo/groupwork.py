@@ -1,21 +1,26 @@
 """Group work for the casebook's 自治体間意見交換会 第2回 (2022年3月11日): breakout groups that
-mix the seven municipalities (locked, so each participant sees theirs), the lecturers'
-slides and the recording link. Goes through the same services as the pages; idempotent.
+mix the seven municipalities (locked, so each participant sees theirs), the assessment
+sheets shared within each group, the lecturer's slides and the recording link. Goes through
+the same services as the pages; idempotent.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from collections import Counter
+from datetime import date, timedelta
 from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from core import pdf
 from events.models import Event, Registration
 from groupwork import materials, services
 from groupwork.models import GroupPlan, JobRole, Material, Profile
+from surveys.models import Form, Submission
 
 SLIDES_TITLE = "【事例紹介】坂井市の重層的支援体制構築に向けた取り組み（講師スライド）"
 RECORDING_TITLE = "当日の録画（出席者のみ）"
@@ -92,12 +97,16 @@ def _groups(event: Event, organizer: User) -> GroupPlan:
             user=registration.user,
             defaults={"job_role": JobRole.ADMINISTRATION, "facilitator": facilitator},
         )
+    # Groups of about four; as few people of one municipality per group as the largest
+    # municipality allows (one each when it sends no more people than there are groups).
+    roots = Counter(r.organization.root().pk for r in registrations if r.organization_id)
+    groups = math.ceil(len(registrations) / 4)
     services.generate(
         event,
         by=organizer,
         data={
             "group_size": 4,
-            "max_per_organization": 1,
+            "max_per_organization": max(1, math.ceil(max(roots.values(), default=1) / groups)),
             "spread_kinds": True,
             "spread_roles": True,
             "facilitators": True,
@@ -130,6 +139,26 @@ def _materials(event: Event, organizer: User) -> None:
     )
 
 
+def _sharing(event: Event, organizer: User, plan: GroupPlan) -> int:
+    """The 自治体アセスメントシート opened to sharing within the groups; every municipality
+    that sent one agreed except 釧路市 (so the page shows that only consented sheets go).
+    The meeting was in 2022: the follow-up period is set a year from the day the demo is
+    loaded, so the shared sheets can be read in the demo."""
+    form = Form.objects.filter(event=event, starter="assessment").first()
+    if form is None:
+        return 0
+    if not form.share_with_group:
+        Form.objects.filter(pk=form.pk).update(share_with_group=True)
+        for sheet in Submission.objects.filter(form=form, event=event, status=Submission.Status.SUBMITTED):
+            if sheet.organization and sheet.organization.name != "釧路市":
+                sheet.share_with_group = True
+                sheet.share_consented_at = sheet.submitted_at
+                sheet.save(update_fields=["share_with_group", "share_consented_at"])
+    if plan.share_until is None or plan.share_until < timezone.now():
+        services.set_share_until(event, by=organizer, until=timezone.now() + timedelta(days=365))
+    return Submission.objects.filter(form=form, event=event, share_with_group=True).count()
+
+
 def load(stdout=None) -> None:
     event = _event()
     if event is None:
@@ -140,8 +169,9 @@ def load(stdout=None) -> None:
         if plan is None or not plan.is_locked:
             plan = _groups(event, organizer)
         _materials(event, organizer)
+        shared = _sharing(event, organizer, plan)
     if stdout is not None:
         stdout.write(
-            f"Group work: {plan.groups.count()} locked groups and "
-            f"{Material.objects.filter(event=event).count()} materials for {event}."
+            f"Group work: {plan.groups.count()} locked groups, {shared} assessment sheets shared within them "
+            f"and {Material.objects.filter(event=event).count()} materials for {event}."
         )

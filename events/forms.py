@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization, User
 from accounts.normalize import nfkc, normalize_email, normalize_name
 from events import eligibility, hosts
-from events.models import Event, EventSeries, ProgramItem, Speaker
+from events.models import Event, EventSeries, ProgramItem, Registration, Speaker
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -100,6 +100,8 @@ class EventForm(HostsMixin, forms.ModelForm):
         label=_("Invited organizations"),
         queryset=Organization.objects.none(),
         required=False,
+        # Checkboxes in a fieldset with a legend, like the hosts (a multiple <select> has no label here).
+        widget=forms.CheckboxSelectMultiple(),
         help_text=_(
             "For “by invitation only”: the staff of these organizations (with their departments) may register."
         ),
@@ -224,6 +226,15 @@ class CancelEventForm(forms.Form):
     )
 
 
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the person in the mail that tells them the registration was declined."),
+    )
+
+
 class NextSessionForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput())
@@ -274,8 +285,6 @@ class RegistrationFilterForm(forms.Form):
     )
 
     def __init__(self, *args, event, **kwargs):
-        from events.models import Registration
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All")), *Registration.Status.choices]
         self.fields["organization"].queryset = Organization.objects.filter(

@@ -447,6 +447,8 @@ class Registration(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Why an organizer declined (the person reads it in the mail).
+    decision_reason = models.TextField(_("reason"), blank=True)
 
     attendance = models.CharField(
         _("attendance"), max_length=20, choices=Attendance.choices, default=Attendance.UNKNOWN

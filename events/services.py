@@ -19,6 +19,7 @@ from accounts import permissions
 from accounts.models import Organization, User
 from accounts.services import primary_organization_id
 from audit import services as audit
+from core.dates import format_datetime
 from core.errors import UserError
 from events import domain, eligibility
 from events import hosts as host_rules
@@ -42,8 +43,6 @@ _WINDOW_MESSAGES = {
 
 
 def _fmt(value: datetime | None) -> str:
-    from core.dates import format_datetime
-
     return format_datetime(value)
 
 
@@ -249,8 +248,25 @@ def waitlist(registration: Registration, *, by: User) -> Registration:
     )
 
 
-def decline(registration: Registration, *, by: User) -> Registration:
-    """A request or a waitlisted person is declined (a confirmed seat is cancelled instead)."""
+def decline(registration: Registration, *, by: User, reason: str = "") -> Registration:
+    """A request or a waitlisted person is declined (a confirmed seat is cancelled instead).
+
+    The reason is required when a person does it from the page (events.views); it is
+    stored before the move so the mail, rendered from the registration, carries it.
+    """
+    reason = (reason or "").strip()
+    if reason:
+        with transaction.atomic():
+            Registration.objects.filter(pk=registration.pk).exclude(status=Status.DECLINED).update(
+                decision_reason=reason[:2000]
+            )
+            return _organizer_move(
+                registration,
+                by=by,
+                target=Status.DECLINED,
+                signal=domain.REGISTRATION_DECLINED,
+                action="registration.decline",
+            )
     return _organizer_move(
         registration,
         by=by,

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from events import hosts as host_rules
 from events.forms import (
     BulkRegisterForm,
     CancelEventForm,
+    DeclineForm,
     EventFilterForm,
     EventForm,
     EventSeriesForm,
@@ -141,11 +142,13 @@ def register(request, pk):
     return redirect(event.get_absolute_url())
 
 
-@require_POST
 @login_required
 def cancel_own(request, pk):
+    """A page of its own asks first; the POST from that page cancels."""
     event = get_object_or_404(Event, pk=pk)
     registration = Registration.objects.active().filter(event=event, user=request.user).first()
+    if request.method != "POST" or "confirm" not in request.POST:
+        return render(request, "events/cancel_own.html", {"event": event, "registration": registration})
     if registration is None:
         messages.error(request, _("You have no registration to cancel for this event."))
     else:
@@ -406,17 +409,43 @@ _ACTIONS = {
 }
 
 
-@require_POST
+# Undoable only by hand and felt by the person: asked on a page of their own (no JavaScript).
+_CONFIRMED_ACTIONS = ("cancel", "decline")
+
+
 @event_manager_required
 def registration_action(request, event, registration_id, action):
-    registration = get_object_or_404(Registration, pk=registration_id, event=event)
+    registration = get_object_or_404(
+        Registration.objects.select_related("user", "organization"), pk=registration_id, event=event
+    )
+    if action not in _ACTIONS and action != "cancel":
+        raise Http404
+    reason_form = DeclineForm(request.POST or None) if action == "decline" else None
+    if action in _CONFIRMED_ACTIONS and (
+        request.method != "POST"
+        or "confirm" not in request.POST
+        or (reason_form and not reason_form.is_valid())
+    ):
+        return render(
+            request,
+            "events/manage/registration_confirm.html",
+            {
+                "event": event,
+                "registration": registration,
+                "action": action,
+                "form": reason_form,
+                "query": request.GET.get("query") or request.POST.get("query", ""),
+            },
+        )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         if action == "cancel":
             services.cancel_registration(registration, by=request.user)
-        elif action in _ACTIONS:
-            _ACTIONS[action](registration, by=request.user)
+        elif action == "decline":
+            services.decline(registration, by=request.user, reason=reason_form.cleaned_data["reason"])
         else:
-            raise Http404
+            _ACTIONS[action](registration, by=request.user)
         messages.success(
             request,
             _("%(name)s: %(status)s")

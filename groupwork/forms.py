@@ -119,3 +119,63 @@ class MaterialForm(forms.Form):
         ]
         self.initial.setdefault("audience", Material.Audience.REGISTRANTS)
         self.initial.setdefault("visible_from", Material.Visible.NOW)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class QuestionBoxForm(forms.Form):
+    closes_at = forms.DateTimeField(label=_("Deadline for questions"), widget=DateTimeInput())
+    program_item = forms.TypedChoiceField(
+        label=_("Agenda item the questions are for"), required=False, coerce=int, empty_value=None
+    )
+    instructions = forms.CharField(
+        label=_("Instructions for the askers"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, program=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program_item"].choices = [("", "—")] + [
+            (item.pk, f"{item.starts_at:%H:%M} {item.title.splitlines()[0][:60]}") for item in program
+        ]
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    as_key = forms.ChoiceField(label=_("Sent by"), widget=forms.RadioSelect)
+    show_organization = forms.BooleanField(
+        label=_("Publish the question with the name of my municipality"), required=False, initial=True
+    )
+
+    def __init__(self, *args, askers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        for asker in askers:
+            if asker.on_behalf:
+                label = _("For %(organization)s (as its coordinator)") % {
+                    "organization": asker.organization.name
+                }
+            else:
+                label = _("Myself")
+            choices.append((asker.key, label))
+        self.fields["as_key"].choices = choices
+        self.initial.setdefault("as_key", choices[0][0] if choices else "self")
+        if len(choices) == 1:
+            self.fields["as_key"].widget = forms.HiddenInput()
+
+
+class ShareUntilForm(forms.Form):
+    share_until = forms.DateTimeField(
+        label=_("Shared pre-work sheets can be read until"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_(
+            "The end of the event's follow-up period. Empty: the default number of days after the event."
+        ),
+    )

@@ -48,6 +48,8 @@ MAX_CANDIDATES = 600
 # Attempts with different starts: up to MAX_ATTEMPTS, fewer for big meetings (people × attempts
 # stays under the budget), stopping at the first with nothing broken.
 MAX_ATTEMPTS = 24
+# …and stopping once this many attempts in a row found nothing better.
+MAX_STALE_ATTEMPTS = 8
 ATTEMPT_BUDGET = 3000
 # Move and swap tries priced per call of generate(), over all attempts.
 SWAP_BUDGET = 300_000
@@ -428,14 +430,17 @@ def generate(
     best: tuple[int, _Board, list[str]] | None = None
     budget = [SWAP_BUDGET]
     floor = _unavoidable(by_id, k, constraints)
+    stale = 0
     for attempt in range(attempts):
-        if attempt and budget[0] <= 0:
+        if attempt and (budget[0] <= 0 or stale >= MAX_STALE_ATTEMPTS):
             break
         rng = random.Random(seed if attempt == 0 else seeds.random())
         board, unmet = _attempt(by_id, units, placed, k, constraints, rng, budget)
         cost = sum(board.cost(g) for g in range(k))
         if best is None or cost < best[0]:
-            best = (cost, board, unmet)
+            best, stale = (cost, board, unmet), 0
+        else:
+            stale += 1
         if _violations(board) == floor:
             break
     _cost, board, unmet = best

@@ -59,6 +59,9 @@ class GroupPlan(models.Model):
     seed = models.PositiveIntegerField(_("seed"), default=1)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     notes = models.JSONField(default=list, blank=True)  # what the last generation could not meet
+    # The end of the event's follow-up period: shared pre-work sheets are readable by the
+    # group until then (empty: GROUPWORK_FOLLOW_UP_DAYS after the event; groupwork.sharing).
+    share_until = models.DateTimeField(_("shared sheets readable until"), null=True, blank=True)
     generated_at = models.DateTimeField(null=True, blank=True)
     locked_at = models.DateTimeField(null=True, blank=True)
     locked_by = models.ForeignKey(
@@ -268,3 +271,68 @@ class Material(models.Model):
         if self.visible_from == self.Visible.AFTER:
             return event.ends_at
         return None
+
+
+# --- questions in advance (事前質問) ------------------------------------------------------------
+
+
+class QuestionBox(models.Model):
+    """An event's box for questions sent in before a deadline (「参加者より寄せられた質問」)."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="question_box")
+    program_item = models.ForeignKey(
+        ProgramItem,
+        verbose_name=_("agenda item it belongs to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="question_boxes",
+    )
+    instructions = models.TextField(_("instructions for the askers"), blank=True)
+    closes_at = models.DateTimeField(_("deadline"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("question box")
+        verbose_name_plural = _("question boxes")
+
+    def __str__(self) -> str:
+        return gettext("Questions for %(event)s") % {"event": self.event}
+
+    def get_absolute_url(self) -> str:
+        return reverse("groupwork:questions", args=[self.event_id])
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def is_open(self, now: datetime) -> bool:
+        return now < self.closes_at
+
+
+class AskedQuestion(models.Model):
+    box = models.ForeignKey(QuestionBox, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField(_("question"), max_length=2000)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The asking municipality (the top organization), whether a participant or its
+    # coordinator on its behalf sent the question.
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    on_behalf = models.BooleanField(_("sent by the coordinator for the organization"), default=False)
+    show_organization = models.BooleanField(_("publish with the organization's name"), default=True)
+    topic = models.CharField(_("topic"), max_length=100, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    taken_up = models.BooleanField(_("taken up"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("question sent in")
+        verbose_name_plural = _("questions sent in")
+        ordering = ["box", "order", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

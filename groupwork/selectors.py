@@ -27,8 +27,8 @@ class OrgInfo:
 
 
 def organization_index(ids: Iterable[int | None]) -> dict[int, OrgInfo]:
-    """Top organization, its kind and the full name of each organization (two queries at
-    most for the shallow trees here: 市 → 部 → 課)."""
+    """Top organization, its kind and the full name of each organization (one query for
+    the whole tree: Organization.objects.paths())."""
     wanted = {i for i in ids if i}
     if not wanted:
         return {}

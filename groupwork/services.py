@@ -326,3 +326,24 @@ def forget_registration(registration: Registration) -> None:
     if removed:
         Group.objects.filter(plan=plan, facilitator_id=registration.user_id).update(facilitator=None)
         _refresh_facilitators(plan)
+
+
+def set_share_until(event: Event, *, by, until) -> GroupPlan:
+    """End (or move) the follow-up period in which groups read each other's shared sheets;
+    None goes back to the default (GROUPWORK_FOLLOW_UP_DAYS after the event)."""
+    _require_manager(by, event)
+    if until is not None and until <= event.starts_at:
+        raise GroupworkError(_("The follow-up period ends after the event starts."))
+    with transaction.atomic():
+        plan = _locked_plan(event)
+        before = audit.snapshot(plan, ["share_until"])
+        plan.share_until = until
+        plan.save(update_fields=["share_until", "updated_at"])
+        audit.record(
+            actor=by,
+            action="groups.share_until",
+            target=plan,
+            event=event,
+            changes=audit.diff(before, audit.snapshot(plan, ["share_until"])),
+        )
+        return plan

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from groupwork import views, views_materials
+from groupwork import views, views_materials, views_questions, views_sharing
 
 app_name = "groupwork"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("manage/<int:pk>/groups/lock/", views.lock, name="lock"),
     path("manage/<int:pk>/groups/zoom.csv", views.zoom_csv, name="zoom_csv"),
     path("manage/<int:pk>/groups/print/", views.print_list, name="print"),
+    path("manage/<int:pk>/groups/sharing/", views.share_until, name="share_until"),
     path("manage/<int:pk>/materials/", views_materials.manage, name="materials"),
     path(
         "manage/<int:pk>/materials/<int:material_id>/delete/",
@@ -23,4 +24,16 @@ urlpatterns = [
         name="material_remove",
     ),
     path("<int:pk>/materials/<int:material_id>/", views_materials.download, name="material"),
+    path("<int:pk>/questions/", views_questions.ask, name="questions"),
+    path("manage/<int:pk>/questions/", views_questions.manage, name="questions_manage"),
+    path("manage/<int:pk>/questions/arrange/", views_questions.arrange, name="questions_arrange"),
+    path("manage/<int:pk>/questions/publish/", views_questions.publish, name="questions_publish"),
+    path("manage/<int:pk>/questions.xlsx", views_questions.export, name="questions_xlsx"),
+    path("<int:pk>/group/sheets/", views_sharing.sheets, name="shared_sheets"),
+    path("<int:pk>/group/sheets/<uuid:submission_id>/", views_sharing.sheet, name="shared_sheet"),
+    path(
+        "<int:pk>/group/sheets/<uuid:submission_id>/files/<int:answer_id>/",
+        views_sharing.sheet_file,
+        name="shared_sheet_file",
+    ),
 ]

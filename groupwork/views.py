@@ -20,8 +20,8 @@ from core import pdf
 from core.exports import safe_cell
 from events.models import Event
 from events.permissions import event_manager_required, event_reader_required
-from groupwork import selectors, services
-from groupwork.forms import GroupSettingsForm, PairRuleForm
+from groupwork import selectors, services, sharing
+from groupwork.forms import GroupSettingsForm, PairRuleForm, ShareUntilForm
 from groupwork.models import JobRole
 
 # Zoom's breakout-room pre-assignment template: exactly these two columns.
@@ -51,6 +51,8 @@ def _page(request, event, plan, *, form=None, status=200):
         "job_roles": JobRole.choices,
         "can_manage": request.can_manage,
         "pdf_available": pdf.available(),
+        "share_until": sharing.follow_up_ends(event),
+        "share_form": ShareUntilForm(initial={"share_until": plan.share_until if plan else None}),
     }
     return render(request, "groupwork/manage.html", context, status=status)
 
@@ -240,3 +242,19 @@ def print_list(request, event):
         )
         return response
     return render(request, "groupwork/print.html", context)
+
+
+@require_POST
+@event_manager_required
+def share_until(request, event):
+    form = ShareUntilForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a date and time, or leave it empty."))
+        return _back(event, "sharing")
+    try:
+        services.set_share_until(event, by=request.user, until=form.cleaned_data.get("share_until"))
+    except services.GroupworkError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The follow-up period was saved."))
+    return _back(event, "sharing")

@@ -8,10 +8,10 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from config.health import register_status_check  # in ready(): the app registry is loaded
-        from events.domain import domain_event
+        from events.domain import domain_event  # in ready(): connect once the registry is loaded
         from notifications.health import outbox_backlog  # in ready(): it imports the models
         from notifications.outbox import rows_due  # in ready(): it imports the models
-        from notifications.receivers import on_domain_event
+        from notifications.receivers import on_domain_event  # in ready(): it imports the models
         from notifications.tasks import send_after_commit  # in ready(): it imports the models
 
         domain_event.connect(on_domain_event, dispatch_uid="notifications.on_domain_event")
@@ -26,7 +26,7 @@ class NotificationsConfig(AppConfig):
 
         # reason: receivers import models, which are not ready when apps.py is imported
         from notifications.surveys_bridge import on_link_requested
-        from surveys.domain import questionnaire_link_requested
+        from surveys.domain import questionnaire_link_requested  # reason: as above
 
         questionnaire_link_requested.connect(
             on_link_requested, dispatch_uid="notifications.on_link_requested"

@@ -42,6 +42,9 @@ class Outbox(models.Model):
         QUESTIONNAIRE_REMINDER = "questionnaire_reminder", _("Questionnaire reminder")
         # Asked for by the person (their link was used): transactional, always sent.
         QUESTIONNAIRE_LINK = "questionnaire_link", _("New questionnaire link")
+        # Personal data (privacy app): always sent.
+        ACCOUNT_INACTIVE = "account_inactive", _("Unused account to be deleted")
+        DATA_EXPORT_READY = "data_export_ready", _("Copy of your data ready")
         INVITATION = "invitation", _("Account invitation")
         CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
         CASEBOOK_READY = "casebook_ready", _("Casebook ready")

@@ -155,7 +155,8 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
 def _ics_response(body: bytes | str, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, max-age=300"
+    # A person's own events (and join details): never kept by a cache on the way.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -20,6 +20,8 @@ from accounts import permissions
 from accounts.models import Organization
 from core.dates import fiscal_year as fiscal_year_of
 from events.models import Event, ParticipatingOrganization, ProgramItem, Registration
+from reports.models import Activity, Engagement, Goal
+from surveys.models import Answer, Form, Submission
 
 Status = Event.Status
 RegStatus = Registration.Status
@@ -162,8 +164,6 @@ def survey_figures(events: list[Event]) -> dict[int, SurveyFigures]:
     "satisfaction" (5-point scale). The municipality assessment sheet (one per
     organization) is left out: it is not a per-person rate.
     """
-    from surveys.models import Answer, Form, Submission
-
     out: dict[int, SurveyFigures] = {e.pk: SurveyFigures() for e in events}
     if not events:
         return out
@@ -323,8 +323,6 @@ def visible_events(user, *, year: int):
 
 
 def dashboard(user, *, year: int) -> Dashboard:
-    from reports.models import Engagement
-
     rows = event_rows(list(visible_events(user, year=year)))
     orgs = {
         o.pk: o for o in Organization.objects.filter(pk__in={m for r in rows for m in r.municipality_ids})
@@ -438,8 +436,6 @@ class MunicipalityPage:
 def municipality_page(*, organization: Organization, year: int) -> MunicipalityPage:
     """Access is the caller's check (reports.access); the page shows every event of the
     municipality, hosted or joined, and those its activities link to."""
-    from reports.models import Activity, Engagement, Goal
-
     engagement = (
         Engagement.objects.filter(organization=organization, fiscal_year=year)
         .prefetch_related(

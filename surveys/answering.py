@@ -194,6 +194,23 @@ def _answer_state(submission: Submission | None) -> dict[tuple[int, int], list]:
     return {key: sorted(values, key=repr) for key, values in state.items()}
 
 
+# The sheet's checkbox 「同じグループの参加者に共有する」 (shown when the form is shared).
+SHARE_FIELD = "share_with_group"
+
+
+def _apply_share_consent(form: Form, submission: Submission, data, *, now: datetime) -> bool:
+    """Take the person's choice from the posted sheet; True when it changed. Every save of
+    the page posts the checkbox, so unticking it withdraws the consent at once."""
+    if not form.share_with_group or form.anonymous:
+        return False
+    consent = data.get(SHARE_FIELD) == "on"
+    if consent == submission.share_with_group:
+        return False
+    submission.share_with_group = consent
+    submission.share_consented_at = now if consent else None
+    return True
+
+
 def _audit_sheet_save(
     submission: Submission, *, by: User, structure: Structure, before: dict, status_before: str | None
 ) -> None:
@@ -290,6 +307,7 @@ def save_answers(
         submission.updated_at = now
         submission.updated_by = who.user
         submission.group_choice = _group_choice(structure, result)
+        consent_changed = _apply_share_consent(form, submission, data, now=now)
         becomes_submitted = submitting and not errors
         if becomes_submitted:
             submission.status = Submission.Status.SUBMITTED
@@ -307,6 +325,16 @@ def save_answers(
         _audit_sheet_save(
             submission, by=who.user, structure=structure, before=answers_before, status_before=status_before
         )
+        if consent_changed:
+            audit.record(
+                actor=who.user,
+                action="sheet.share_consent",
+                target=submission,
+                target_label=f"{submission.form.title}（{submission.organization or submission.user or ''}）",
+                changes={"share_with_group": [not submission.share_with_group, submission.share_with_group]},
+                event=submission.event_id,
+                organization=submission.organization_id,
+            )
         if becomes_submitted:
             _after_submit(form, event)
         return Outcome(

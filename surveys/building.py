@@ -114,6 +114,7 @@ FORM_FIELDS = (
     "allow_late",
     "min_responses",
     "results_release",
+    "share_with_group",
 )
 
 
@@ -143,6 +144,8 @@ def update_form(form: Form, *, by: User, data: dict) -> Form:
         for name in FORM_FIELDS:
             if name in data:
                 setattr(locked, name, data[name])
+        if locked.share_with_group and locked.kind != Form.Kind.PREWORK:
+            raise SurveyError(_("Only pre-work sheets can be shared within breakout groups."))
         if locked.anonymous and (locked.kind != Form.Kind.QUESTIONNAIRE or locked.per_organization):
             raise SurveyError(_("Only questionnaires answered by each person can be anonymous."))
         try:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.normalize import nfkc
 from surveys import anonymity
+from surveys.building import FORM_FIELDS
 from surveys.models import Form, Question, Section
 from surveys.starters import STARTERS
 
@@ -30,19 +31,7 @@ class StarterForm(forms.Form):
 class FormSettingsForm(forms.ModelForm):
     class Meta:
         model = Form
-        fields = [
-            "title",
-            "instructions",
-            "respondent",
-            "anonymous",
-            "opens_at",
-            "closes_at",
-            "default_due",
-            "editable_after_submit",
-            "allow_late",
-            "min_responses",
-            "results_release",
-        ]
+        fields = list(FORM_FIELDS)  # the fields update_form accepts
         widgets = {
             "results_release": forms.RadioSelect,
             "opens_at": DateTimeInput(),
@@ -57,6 +46,8 @@ class FormSettingsForm(forms.ModelForm):
         # Only anonymous questionnaires use these two; left out, they keep their value.
         self.fields["min_responses"].required = False
         self.fields["results_release"].required = False
+        if self.instance.kind != Form.Kind.PREWORK:
+            del self.fields["share_with_group"]
 
     def clean_min_responses(self):
         value = self.cleaned_data.get("min_responses")

@@ -112,6 +112,16 @@ class Form(models.Model):
         choices=Release.choices,
         default=Release.AFTER_CLOSE,
     )
+    # Pre-work only: members of the same breakout group may read the sheets of those who
+    # agreed when submitting (groupwork.sharing decides who and until when).
+    share_with_group = models.BooleanField(
+        _("share submitted sheets within the breakout group"),
+        default=False,
+        help_text=_(
+            "Pre-work sheets only. Each person chooses when submitting whether the members of "
+            "their breakout group may read their sheet; nobody else sees it."
+        ),
+    )
     opens_at = models.DateTimeField(
         _("opens at"),
         null=True,
@@ -156,6 +166,10 @@ class Form(models.Model):
                 name="surveys_form_anonymous_only_person_questionnaire",
             ),
             models.CheckConstraint(condition=Q(min_responses__gte=3), name="surveys_form_min_responses_3"),
+            models.CheckConstraint(
+                condition=Q(share_with_group=False) | Q(kind="prework"),
+                name="surveys_form_share_only_prework",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -364,6 +378,9 @@ class Submission(models.Model):
     group_choice = models.ForeignKey(
         Choice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # 「同じグループの参加者に共有する」: the consent given on the sheet (form.share_with_group).
+    share_with_group = models.BooleanField(_("shared with the breakout group"), default=False)
+    share_consented_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("submission")

@@ -16,6 +16,10 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
+from events.models import Event
+from surveys.aggregation import aggregate_now
+from surveys.models import Form
+
 logger = logging.getLogger(__name__)
 
 
@@ -41,10 +45,6 @@ def schedule_aggregation(form_id: int, event_id: int) -> None:
 
 @shared_task(name="surveys.aggregate", ignore_result=True)
 def aggregate(form_id: int, event_id: int) -> int | None:
-    from events.models import Event
-    from surveys.aggregation import aggregate_now
-    from surveys.models import Form
-
     cache.delete(_pending_key(form_id, event_id))
     form = Form.objects.filter(pk=form_id).first()
     if form is None or not Event.objects.filter(pk=event_id).exists():

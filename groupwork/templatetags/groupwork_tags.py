@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 
-from groupwork import materials, selectors
+from groupwork import materials, questions, selectors, sharing
 
 register = template.Library()
 
@@ -28,3 +29,22 @@ def visible_materials(event, user):
 @register.simple_tag
 def can_add_materials(event, user):
     return materials.can_add(user, event)
+
+
+@register.simple_tag
+def question_box(event, user):
+    """The event's question box, for those who may read it (askers, organizers, reviewers)."""
+    # The agenda and the panel below it both ask: one query per page.
+    if not hasattr(event, "_groupwork_question_box"):
+        event._groupwork_question_box = questions.box_for(event)
+    box = event._groupwork_question_box
+    if box is None or not questions.can_read(event, user):
+        return None
+    box.open_now = box.is_open(timezone.now())
+    return box
+
+
+@register.simple_tag
+def shared_sheets(event, user):
+    """Pre-work sheets the person's group shares with them (empty outside a locked group)."""
+    return sharing.shared_with(event, user)

@@ -1,7 +1,11 @@
+import base64
+
 from django import template
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from records import completion
+from records.casebook import charts
 from records.certificates import certificates_of
 
 register = template.Library()
@@ -38,3 +42,22 @@ def my_certificates(user):
     if not getattr(user, "is_authenticated", False):
         return []
     return list(certificates_of(user))
+
+
+@register.filter
+def css_string(value) -> str:
+    """Text for inside a CSS string in a <style> block: quotes, backslashes, newlines
+    and '<' escaped the CSS way (HTML entities mean nothing inside <style>)."""
+    out = []
+    for ch in str(value or ""):
+        if ch in '"\\' or ch in "<>\n\r\f" or ord(ch) < 32:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return mark_safe("".join(out))
+
+
+@register.simple_tag
+def chart_data_uri(chart) -> str:
+    """A questionnaire chart of the casebook as a PNG data URI."""
+    return "data:image/png;base64," + base64.b64encode(charts.bar_chart(chart.title, chart.rows)).decode()

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -160,11 +161,24 @@ def section_edit(request, section_id: int):
     )
 
 
+def _confirm_delete(request, form, *, what: str, name: str):
+    """Deleting asks on a page of its own first (no JavaScript); None once confirmed."""
+    if request.method == "POST" and "confirm" in request.POST:
+        return None
+    return render(
+        request,
+        "surveys/confirm_delete.html",
+        {"form_obj": form, "what": what, "name": name, "back": reverse("surveys:builder", args=[form.pk])},
+    )
+
+
 @login_required
-@require_POST
 def section_delete(request, section_id: int):
     section = get_object_or_404(Section.objects.select_related("form__event", "form__series"), pk=section_id)
     require_manager(request, section.form)
+    asking = _confirm_delete(request, section.form, what=_("the section"), name=section.title)
+    if asking is not None:
+        return asking
     return _builder_post(
         request,
         section.form,
@@ -237,12 +251,14 @@ def question_edit(request, question_id: int):
 
 
 @login_required
-@require_POST
 def question_delete(request, question_id: int):
     question = get_object_or_404(
         Question.objects.select_related("form__event", "form__series"), pk=question_id
     )
     require_manager(request, question.form)
+    asking = _confirm_delete(request, question.form, what=_("the question"), name=question.label)
+    if asking is not None:
+        return asking
     return _builder_post(
         request,
         question.form,

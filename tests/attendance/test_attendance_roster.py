@@ -164,7 +164,9 @@ def test_reception_roster_prints_every_confirmed_registrant(client, organizer, m
     response = client.get(reverse("attendance:reception_roster", args=[event.pk]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "size: A4 portrait" in html
+    # The print rules are a static stylesheet (CSP: no inline <style>); the PDF inlines it.
+    assert "/static/css/reception-roster.css" in html and "<style" not in html
+    assert "data-print" in html and "onclick" not in html
     assert html.index("ア ア") < html.index("イ イ")
     assert html.count('class="sign"') >= 2 + 1  # the header plus one per row
 

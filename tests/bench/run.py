@@ -17,7 +17,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = ["bench_registration", "bench_surveys", "bench_notifications", "bench_reports", "bench_mixed"]
+MODULES = [
+    "bench_registration",
+    "bench_surveys",
+    "bench_notifications",
+    "bench_reports",
+    "bench_mixed",
+    "bench_records",
+]
 
 
 def _bench_database_url() -> str:

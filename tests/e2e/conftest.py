@@ -64,17 +64,32 @@ def site(live_server, chromium, eager_celery, settings):
         viewport={"width": 1280, "height": 900},
     )
     context.set_default_timeout(15_000)
-    yield Site(live_server.url, context)
+    # axe-core goes in before the page's own scripts, as an init script: the site's CSP
+    # (script-src 'self') refuses a script tag added afterwards, as it should.
+    context.add_init_script(path=str(tools.AXE_JS))
+    site = Site(live_server.url, context)
+    yield site
     context.close()
+    assert not site.csp_violations, "Content-Security-Policy violations:\n" + "\n".join(site.csp_violations)
 
 
 class Site:
     def __init__(self, url: str, context) -> None:
         self.url = url
         self.context = context
+        self.csp_violations: list[str] = []
 
     def page(self):
-        return self.context.new_page()
+        page = self.context.new_page()
+        # Whatever the CSP blocks (an inline script, a style attribute) shows in the console.
+        page.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text
+                and self.csp_violations.append(f"{page.url}: {message.text}")
+            ),
+        )
+        return page
 
     def login(self, user):
         """Sign in without the form (the journeys that test the form use it)."""

@@ -15,7 +15,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import Membership, MembershipRequest, User
 from events.models import Event, EventSeries, ProgramItem, Registration
 from tests.e2e.browser import url_or_none
 from tests.e2e.conftest import mail_links, screenshot
@@ -151,7 +151,11 @@ def test_new_participant_signs_up_verifies_finds_the_session_registers_and_sees_
     page.wait_for_load_state()
 
     user = User.objects.get(email="hanako.soka@example.jp")
-    assert Membership.objects.filter(user=user, organization=municipality).exists()
+    # Membership is granted, not claimed: sign-up leaves a request for the organization to approve.
+    assert not Membership.objects.filter(user=user, organization=municipality).exists()
+    assert MembershipRequest.objects.filter(
+        user=user, organization=municipality, status=MembershipRequest.Status.PENDING
+    ).exists()
     links = mail_links(user.email, r"/accounts/confirm-email/[^\s]+/")
     assert len(links) == 1, "one verification mail with its link"
     page.goto(links[0])

@@ -62,7 +62,12 @@ def test_waitlist_position_shown_and_cancel(client, municipality):
     html = client.get(event.get_absolute_url()).content.decode()
     assert "キャンセル待ち1番目" in html
     client.force_login(first)
+    # One click does nothing: the cancellation is asked on a page of its own.
+    confirm = client.get(reverse("events:cancel_own", args=[event.pk]))
+    assert confirm.status_code == 200 and 'name="confirm"' in confirm.content.decode()
     client.post(reverse("events:cancel_own", args=[event.pk]))
+    assert Registration.objects.get(event=event, user=first).status == "confirmed"
+    client.post(reverse("events:cancel_own", args=[event.pk]), {"confirm": "1"})
     assert Registration.objects.get(event=event, user=second).status == "confirmed"
 
 
@@ -230,10 +235,29 @@ def test_approve_and_decline_from_registrations_page(client, organizer, municipa
     page = client.get(reverse("events:registrations", args=[event.pk]) + "?status=requested")
     assert a.user.full_name in page.content.decode()
     client.post(reverse("events:registration_action", args=[event.pk, a.pk, "approve"]))
-    client.post(reverse("events:registration_action", args=[event.pk, b.pk, "decline"]))
+    decline = reverse("events:registration_action", args=[event.pk, b.pk, "decline"])
+    # Declining asks for a reason on a page of its own; without one nothing happens.
+    assert client.get(decline).status_code == 200
+    no_reason = client.post(decline, {"confirm": "1", "reason": " "})
+    assert 'id="id_reason_error"' in no_reason.content.decode()
+    b.refresh_from_db()
+    assert b.status == "requested"
+    client.post(decline, {"confirm": "1", "reason": "定員に達したため、次回のご参加をお願いします。"})
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.status, b.status) == ("confirmed", "declined")
+    assert b.decision_reason == "定員に達したため、次回のご参加をお願いします。"
+    from notifications.models import Outbox
+    from notifications.outbox import render_at_send
+
+    row = Outbox.objects.get(recipient=b.user, kind=Outbox.Kind.REGISTRATION_DECLINED)
+    if not row.body_text:  # written unrendered: render it as the sender would
+        from notifications.rendering import render_deferred
+
+        assert render_at_send()
+        render_deferred([row])
+        row.refresh_from_db()
+    assert "定員に達したため" in row.body_text
 
 
 @pytest.mark.django_db
@@ -275,8 +299,9 @@ def test_list_and_event_page_queries_do_not_grow(client, django_assert_num_queri
     with django_assert_num_queries(5):
         client.get(reverse("events:list"))
     # event + series, hosts, speakers, program items, their speakers, participating
-    # organizations, and the registration count as of the deadline
-    with django_assert_num_queries(7) as small:
+    # organizations, the registration count as of the deadline, the materials and the
+    # question box (groupwork panels)
+    with django_assert_num_queries(9) as small:
         client.get(event.get_absolute_url())
     make(60)
     with django_assert_num_queries(5):

@@ -285,9 +285,11 @@ def test_46_people_well_under_a_second_and_better_than_random():
     constraints = Constraints(
         group_size=5, max_per_organization=2, spread_kinds=True, spread_roles=True, facilitators=True
     )
-    started = time.perf_counter()
+    # CPU time of this process: eight test runs share two cores, and wall time would
+    # measure the neighbours.
+    started = time.process_time()
     result = generate(people, constraints, seed=2022)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.25, elapsed
+    elapsed = time.process_time() - started
+    assert elapsed < 0.3, elapsed
     floor = count_violations(random_groups(people, len(result.groups), seed=2022), people, constraints)
     assert result.violations["organization"] <= floor["organization"]

@@ -87,6 +87,9 @@ RULES: dict[str, Rule] = {
     "healthz_status": Rule(
         NOBODY, why="the operator's status page: staff, or a monitor with HEALTH_STATUS_TOKEN"
     ),
+    # Anonymous: sent to the site's (rate-limited) sign-in page, which the matrix counts as
+    # "deny"; signed in without staff rights: sent home with a message.
+    "admin_login": Rule(SIGNED_IN, why="config/admin_login.py: the admin signs in through allauth"),
     "favicon": Rule(EVERYONE, why="a redirect to the site's icon"),
     "set_language": Rule(EVERYONE, why="Django's language switch: a cookie", self_service=True),
     "^media/(?P<path>.*)$": Rule(
@@ -249,8 +252,30 @@ RULES: dict[str, Rule] = {
     "groupwork:lock": Rule(OWNER),
     "groupwork:zoom_csv": Rule(OWNER_AND_REVIEWER, why="as the registrations export"),
     "groupwork:print": Rule(OWNER_AND_REVIEWER, why="as the reception roster"),
+    "groupwork:share_until": Rule(OWNER),
+    "groupwork:shared_sheets": Rule(
+        frozenset({"participant"}), why="members of a locked group see what their group shares with them"
+    ),
+    "groupwork:shared_sheet": Rule(
+        frozenset({"participant"}),
+        params={"submission_id": "shared_submission"},
+        why="a sheet its author shared with their group: the other members only (audited)",
+    ),
+    "groupwork:shared_sheet_file": Rule(
+        frozenset({"participant"}),
+        params={"submission_id": "shared_submission", "answer_id": "shared_file_answer"},
+        why="a file of a sheet shared with the group: the other members only (audited)",
+    ),
     "groupwork:materials": Rule(OWNER_AND_REVIEWER, why="organizers and lecturers add; the reviewer reads"),
     "groupwork:material_remove": Rule(OWNER, params={"material_id": "material"}),
+    "groupwork:questions": Rule(
+        frozenset({"owner", "participant", "reviewer"}),
+        why="confirmed registrants (and coordinators of participating municipalities) ask and read",
+    ),
+    "groupwork:questions_manage": Rule(OWNER_AND_REVIEWER),
+    "groupwork:questions_arrange": Rule(OWNER),
+    "groupwork:questions_publish": Rule(OWNER),
+    "groupwork:questions_xlsx": Rule(OWNER_AND_REVIEWER, why="as the registrations export"),
     "groupwork:material": Rule(
         frozenset({"owner", "participant", "reviewer"}),
         params={"material_id": "material"},
@@ -307,6 +332,19 @@ RULES: dict[str, Rule] = {
     "records:mine": Rule(SIGNED_IN, why=OWN_DATA),
     "records:staff": Rule(COORDINATORS, why="each coordinator's own approved members"),
     "records:staff_export": Rule(COORDINATORS, why="each coordinator's own approved members"),
+    # The sponsor's yearly book: its introduction and builds are the sponsor's own work, not a
+    # municipality's data (so a reviewer may write them: self_service).
+    "records:casebook": Rule(frozenset({"reviewer"}), why="the sponsor compiles the yearly casebook"),
+    "records:casebook_intro": Rule(
+        frozenset({"reviewer"}), why="the sponsor's own introduction", self_service=True
+    ),
+    "records:casebook_request": Rule(
+        frozenset({"reviewer"}), why="the sponsor's own book build", self_service=True
+    ),
+    "records:casebook_build": Rule(frozenset({"reviewer"}), params={"pk": "casebook_build"}),
+    "records:casebook_download": Rule(
+        frozenset({"reviewer"}), params={"pk": "casebook_build", "fmt": "=pdf"}
+    ),
     "verify:lookup": Rule(EVERYONE, why="public: a form that leads to one number's page"),
     "verify:certificate": Rule(
         EVERYONE,
@@ -314,7 +352,18 @@ RULES: dict[str, Rule] = {
         why="public verification of one number (valid/revoked/unknown); the holder's name is only checked, never shown",
     ),
     # --- privacy: one's own data, the privacy page, the administrators' retention page ----------
+    "privacy:policy": Rule(EVERYONE, why="the privacy notice: public"),
+    "privacy:retention": Rule(NOBODY, why="administrators (staff) only"),
     "privacy:mine": Rule(SIGNED_IN, why=OWN_DATA),
+    "privacy:export_request": Rule(
+        SIGNED_IN, why=OWN_DATA + " (a copy of one's own data, built in the background)", self_service=True
+    ),
+    "privacy:export_status": Rule(
+        frozenset({"participant"}), params={"pk": "data_export"}, why=OWN_DATA + " (others get 404)"
+    ),
+    "privacy:export_download": Rule(
+        frozenset({"participant"}), params={"pk": "data_export"}, why=OWN_DATA + " (others get 404)"
+    ),
     "privacy:delete_account": Rule(
         SIGNED_IN,
         why=OWN_DATA + " (deletes only the signed-in account, after its password)",
@@ -322,6 +371,6 @@ RULES: dict[str, Rule] = {
     ),
     # --- Django admin: staff only (no persona here is staff) ------------------------------------
     "admin:*": Rule(NOBODY, why="staff only"),
-    "admin:login": Rule(EVERYONE, why="the admin's sign-in page", self_service=True),
+    "admin:login": Rule(SIGNED_IN, why="the same path as admin_login, which answers it", self_service=True),
     "admin:logout": Rule(EVERYONE, why="signs out the one who asks", self_service=True),
 }

@@ -52,6 +52,7 @@ def world(
     reviewer,
 ):
     settings.SURVEYS_FILES_ROOT = tmp_path / "private"
+    settings.RECORDS_FILES_ROOT = tmp_path / "records"
     built = build(
         municipality=municipality,
         organizer=organizer,

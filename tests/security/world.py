@@ -116,7 +116,26 @@ def build(
     _add_surveys(world)
     _add_groupwork(world)
     _add_records(world)
+    _add_privacy(world)
     return world
+
+
+def _add_privacy(world: World) -> None:
+    """The participant's ready copy of their data (only they may see its status or download it)."""
+    try:
+        from privacy.models import DataExport
+    except ImportError:
+        return
+    from django.core.files.base import ContentFile
+
+    export = DataExport.objects.create(
+        user=world.people["participant"],
+        status=DataExport.Status.READY,
+        progress=100,
+        expires_at=timezone.now() + dt.timedelta(days=7),
+    )
+    export.archive.save("probe.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=True)
+    world.objects["data_export"] = export.pk
 
 
 def _add_groupwork(world: World) -> None:
@@ -148,6 +167,41 @@ def _add_groupwork(world: World) -> None:
         url="https://video.example.jp/recording/1",
     )
     world.objects["material"] = slides.pk
+    from groupwork import questions
+
+    questions.open_box(
+        world.event,
+        by=owner,
+        closes_at=world.event.starts_at - dt.timedelta(days=1),
+        program_item_id=world.event.program_items.first().pk,
+    )
+    asked = questions.submit(world.event, by=world.people["participant"], text="参加支援の進め方について")
+    questions.arrange(world.event, by=owner, rows={asked.pk: ("参加支援", 1, True)})
+    questions.set_published(world.event, by=owner, published=True)
+    _add_shared_sheet(world, colleague.user)
+
+
+def _add_shared_sheet(world: World, colleague) -> None:
+    """The colleague's pre-work sheet, shared with their group (the participant's)."""
+    from surveys.models import Answer, Form, Question, Submission
+
+    form = Form.objects.get(pk=world.objects["form"])
+    form.share_with_group = True
+    form.save(update_fields=["share_with_group"])
+    now = timezone.now()
+    sheet = Submission.objects.create(
+        form=form,
+        event=world.event,
+        user=colleague,
+        status=Submission.Status.SUBMITTED,
+        submitted_at=now,
+        share_with_group=True,
+        share_consented_at=now,
+    )
+    question = Question.objects.filter(form=form).order_by("pk").first()
+    answer = Answer(submission=sheet, question=question, file_name="事例.pdf", file_type="application/pdf")
+    answer.file.save("事例.pdf", ContentFile(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"))
+    world.objects.update(shared_submission=sheet.pk, shared_file_answer=answer.pk)
 
 
 def _pending_member(municipality):
@@ -226,6 +280,18 @@ def _add_records(world: World) -> None:
     held_rule = rules.save_rule(by=owner, event=world.held, fields={"issuer_name": "草加市"})
     certificate = certificates.issue(by=owner, rule=held_rule, user=world.people["participant"])
     world.objects.update(certificate=certificate.number, participant_user=world.people["participant"].pk)
+    from django.core.files.base import ContentFile
+
+    from records.casebook.service import key_for
+    from records.models import CasebookBuild
+
+    year, ids = world.objects["year"], [world.organization.pk]
+    build = CasebookBuild(
+        fiscal_year=year, organization_ids=ids, key=key_for(year, ids), status="done", progress=100, pages=1
+    )
+    build.save()
+    build.pdf.save("casebook.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
+    world.objects["casebook_build"] = build.pk
 
 
 # --- calling routes ---------------------------------------------------------------------------

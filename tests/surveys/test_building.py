@@ -199,7 +199,9 @@ def test_refusal_is_shown_in_japanese_in_the_builder(client, answered, organizer
     q = questions(answered)
     client.force_login(organizer)
     client.cookies["django_language"] = "ja"
-    response = client.post(reverse("surveys:question_delete", args=[q["position"].pk]), follow=True)
+    response = client.post(
+        reverse("surveys:question_delete", args=[q["position"].pk]), {"confirm": "1"}, follow=True
+    )
     assert response.status_code == 200
     with translation.override("ja"):
         expected = translation.gettext(
