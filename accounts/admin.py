@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import mfa
-from accounts.lifecycle import pseudonymize
+from accounts.lifecycle import data_export_requested, pseudonymize
 from accounts.models import Membership, Organization, User
 from accounts.services import audit_membership
 from audit import services as audit
@@ -66,7 +66,7 @@ class UserAdmin(AuditedMemberships, BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
 
-    actions = ["reset_two_factor", "delete_accounts_on_request"]
+    actions = ["reset_two_factor", "export_data_on_request", "delete_accounts_on_request"]
 
     @admin.action(description=_("Reset two-factor sign-in (lost device)"), permissions=["change"])
     def reset_two_factor(self, request, queryset):
@@ -92,6 +92,19 @@ class UserAdmin(AuditedMemberships, BaseUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Build a copy of their data at the person's request (mailed to them)"))
+    def export_data_on_request(self, request, queryset):
+        # The privacy app (a higher layer) listens and builds it; False: one is being built.
+        started = 0
+        for user in queryset.filter(deleted_at__isnull=True):
+            answers = data_export_requested.send(sender=User, user=user, by=request.user)
+            started += any(result for _receiver, result in answers)
+        self.message_user(
+            request,
+            _("A copy is being built for %(count)s people; each gets a mail when theirs is ready.")
+            % {"count": started},
+        )
 
     @admin.action(description=_("Delete the selected accounts at the person's request (pseudonymize)"))
     def delete_accounts_on_request(self, request, queryset):

@@ -28,6 +28,9 @@ DELETED_DOMAIN = "deleted.invalid"  # RFC 2606: can never receive mail
 
 # user=: the pseudonymized account (already saved). Receivers erase their app's personal data.
 account_deleted = Signal()
+# user=, by=: an administrator asks, at the person's request, for a copy of their data
+# (privacy.export builds it); a receiver returns True if it started one.
+data_export_requested = Signal()
 
 
 def is_deleted(user: User) -> bool:

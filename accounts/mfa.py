@@ -44,7 +44,8 @@ from audit import services as audit
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "tsunagu_mfa_setup_required"
-# Types that are a second factor on their own; recovery codes are the fallback only.
+# Types that are a second factor on their own (an authenticator app, a security key or
+# passkey); recovery codes are the fallback only.
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 REQUIRED_ROLES = (Membership.Role.ORGANIZER, Membership.Role.REVIEWER)
 
@@ -133,8 +134,9 @@ class RequireMFAMiddleware:
                 messages.warning(
                     request,
                     _(
-                        "Your role requires two-factor sign-in. Set up an authenticator app to "
-                        "continue; you will enter a code from it each time you sign in."
+                        "Your role requires two-factor sign-in. Set up an authenticator app (or a "
+                        "security key, from the two-factor page) to continue; you will use it each "
+                        "time you sign in."
                     ),
                 )
                 return redirect("mfa_activate_totp")
@@ -159,6 +161,12 @@ def _fernet() -> MultiFernet:
 class MFAAdapter(DefaultMFAAdapter):
     def get_totp_issuer(self) -> str:
         return str(settings.TSUNAGU_BRAND)
+
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        # The name a security key shows ("Tsunagu"), not the host and port of the request.
+        entity = super().get_public_key_credential_rp_entity()
+        entity["name"] = str(settings.TSUNAGU_BRAND)
+        return entity
 
     def encrypt(self, text: str) -> str:
         # Authenticator-app secrets and recovery-code seeds are sealed at rest: a copy of

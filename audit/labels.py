@@ -70,6 +70,8 @@ ACTION_LABELS = {
     "material.remove": _("Material removed"),
     "mfa.totp_added": _("Authenticator app set up"),
     "mfa.totp_removed": _("Authenticator app removed"),
+    "mfa.webauthn_added": _("Security key registered"),
+    "mfa.webauthn_removed": _("Security key removed"),
     "mfa.recovery_codes_added": _("Recovery codes created"),
     "mfa.recovery_codes_removed": _("Recovery codes removed"),
     "mfa.recovery_codes_regenerated": _("Recovery codes renewed"),

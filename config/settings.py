@@ -203,10 +203,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_SESSION_REMEMBER = None
 
-# Two-factor sign-in (allauth.mfa): authenticator apps and recovery codes; required for
+# Two-factor sign-in (allauth.mfa): authenticator apps, security keys and recovery codes; required for
 # organizers, reviewers and staff (accounts/mfa.py).
 MFA_ADAPTER = "accounts.mfa.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# WebAuthn needs https, except on the developer's own http://127.0.0.1 (make run).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Tsunagu"
 MFA_RECOVERY_CODE_COUNT = 10
 # One period either side: office PCs and phones drift a little.
@@ -321,6 +323,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "surveys-release-anonymous": {"task": "surveys.release_anonymous", "schedule": 600.0},
     # The retention purge (privacy/retention.py), nightly at 03:30 Japan time.
     "privacy-purge": {"task": "privacy.purge", "schedule": crontab(hour=3, minute=30)},
+    "privacy-resume-exports": {"task": "privacy.resume_exports", "schedule": 300.0},
 }
 
 # /healthz/status (config/health.py): who may read it without a staff login, and when it

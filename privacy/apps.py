@@ -12,3 +12,8 @@ class PrivacyConfig(AppConfig):
         from privacy.erasure import on_account_deleted  # reason: as above
 
         account_deleted.connect(on_account_deleted, dispatch_uid="privacy.on_account_deleted")
+
+        from accounts.lifecycle import data_export_requested  # reason: as above
+        from privacy.export import on_export_requested  # reason: as above
+
+        data_export_requested.connect(on_export_requested, dispatch_uid="privacy.on_export_requested")

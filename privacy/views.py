@@ -8,20 +8,92 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import lifecycle, permissions
+from audit import services as audit
 from audit.models import AuditEntry
-from privacy import retention
+from privacy import export, retention
 from privacy.forms import DeleteAccountForm
+from privacy.models import DataExport
 from surveys import anonymity
 
 
 @login_required
 def mine(request):
     """Your data: what is kept, a copy to download, and deleting the account."""
-    return render(request, "privacy/mine.html", {})
+    latest = export.latest(request.user)
+    return render(
+        request,
+        "privacy/mine.html",
+        {
+            "export": latest,
+            "available": latest is not None and export.is_available(latest),
+            "busy": latest is not None and latest.status in DataExport.BUSY,
+            "days": settings.RETENTION_DATA_EXPORT_DAYS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def export_request(request):
+    try:
+        export.request_export(request.user, by=request.user)
+    except export.ExportError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _(
+                "Your copy is being built. This page shows the progress, and a mail tells you when it is ready."
+            ),
+        )
+    return redirect("privacy:mine")
+
+
+def _own_export(request, pk) -> DataExport:
+    # Someone else's export is "not found", not "forbidden": its address says nothing.
+    found = DataExport.objects.filter(pk=pk, user=request.user).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+def export_status(request, pk):
+    item = _own_export(request, pk)
+    return JsonResponse(
+        {"status": item.status, "label": item.get_status_display(), "progress": item.progress},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@login_required
+def export_download(request, pk):
+    item = _own_export(request, pk)
+    if not export.is_available(item):
+        messages.error(request, _("This copy is no longer available. Ask for a new one below."))
+        return redirect("privacy:mine")
+    audit.record(
+        actor=request.user,
+        action="download.personal_data",
+        target=request.user,
+        target_label=f"#{request.user.pk}",
+        details={"export": str(item.pk)},
+    )
+    response = FileResponse(
+        item.archive.open("rb"),
+        as_attachment=True,
+        filename=f"tsunagu-data-{timezone.localdate():%Y%m%d}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -221,3 +221,18 @@ def test_an_unreadable_secret_accepts_no_code(client, organizer, settings):
     # Neither the right code nor the code of an empty secret opens the account.
     assert not TOTP(authenticator).validate_code(totp_code())
     assert not TOTP(authenticator).validate_code(totp_code(""))
+
+
+def test_another_persons_security_key_cannot_be_renamed_or_removed(client, organizer, other_organizer):
+    key = Authenticator.objects.create(
+        user=other_organizer, type=Authenticator.Type.WEBAUTHN, data={"name": "USBキー", "credential": {}}
+    )
+    sign_in(client, organizer)
+    client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+    confirm_password(client)
+    for name in ("mfa_edit_webauthn", "mfa_remove_webauthn"):
+        url = reverse(name, args=[key.pk])
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"name": "奪った"}).status_code == 404
+    key.refresh_from_db()
+    assert key.data["name"] == "USBキー"

@@ -124,6 +124,7 @@ PAGES = [
     Page("profile", "participant", "accounts:profile"),
     Page("two-factor sign-in", "participant", "mfa_index"),
     Page("organizer: two-factor sign-in", "organizer", "mfa_index"),
+    Page("organizer: security keys", "organizer", "mfa_list_webauthn"),
     Page("confirm password (before two-factor changes)", "organizer", "account_reauthenticate"),
     Page("organizer: events", "organizer", "events:manage"),
     Page("organizer: new series", "organizer", "events:series_create"),

@@ -73,3 +73,58 @@ def test_organizer_sets_up_an_authenticator_app_then_signs_in_with_a_code(site, 
     page.goto(reverse("events:manage"))
     assert page.url.endswith(reverse("events:manage")), page.url
     screenshot(page, "mfa-3-signed-in")
+
+
+def test_organizer_registers_a_security_key_then_signs_in_with_it(site, organizer, settings):
+    """WebAuthn in Debian's Chromium, with Chromium's virtual authenticator (DevTools
+    protocol) standing in for a USB key."""
+    # The live server speaks http on localhost; production is https.
+    settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+    page = site.page()
+    cdp = site.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+    page.goto(reverse("account_login"))
+    page.fill("#id_login", organizer.email)
+    page.fill("#id_password", PASSWORD)
+    submit(page)
+    # Sent to set up two-factor sign-in; the two-factor page offers a security key.
+    page.goto(reverse("events:manage"))
+    assert not page.url.endswith(reverse("events:manage"))
+    page.goto(reverse("mfa_index"))
+    page.locator(f"main a[href='{reverse('mfa_add_webauthn')}']").first.click()
+    page.wait_for_load_state()
+    if reverse("account_reauthenticate") in page.url:
+        page.fill("#id_password", PASSWORD)
+        submit(page)
+    assert page.url.split("?")[0].endswith(reverse("mfa_add_webauthn")), page.url
+    page.fill("#id_name", "USBキー")
+    page.click("#mfa_webauthn_add")
+    page.wait_for_url(f"**{reverse('mfa_view_recovery_codes')}")
+    assert "セキュリティーキーを登録しました" in page.inner_text("main")
+    page.goto(reverse("events:manage"))
+    assert page.url.endswith(reverse("events:manage")), page.url
+
+    site.logout()
+    page.goto(reverse("account_login"))
+    page.fill("#id_login", organizer.email)
+    page.fill("#id_password", PASSWORD)
+    submit(page)
+    assert page.url.split("?")[0].endswith(reverse("mfa_authenticate")), page.url
+    page.click("#mfa_webauthn_authenticate")
+    page.wait_for_load_state()
+    page.wait_for_function(f"!location.pathname.startsWith('{reverse('mfa_authenticate')}')")
+    page.goto(reverse("events:manage"))
+    assert page.url.endswith(reverse("events:manage")), page.url
+    screenshot(page, "mfa-4-security-key")

@@ -106,6 +106,16 @@ RULES: dict[str, Rule] = {
         MFA_USERS, why=OWN_DATA + "; 404 for a person with no authenticator app", self_service=True
     ),
     "mfa_generate_recovery_codes": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_list_webauthn": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_add_webauthn": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    "mfa_reauthenticate_webauthn": Rule(SIGNED_IN, why=OWN_DATA, self_service=True),
+    # First the password again (a redirect to re-authentication, counted as "allow" here);
+    # then keys are looked up among the person's own only: another person's key is a 404
+    # (tests/accounts/test_mfa.py tries it after re-authenticating).
+    "mfa_remove_webauthn": Rule(
+        SIGNED_IN, why=OWN_DATA + "; only one's own keys are found", self_service=True
+    ),
+    "mfa_edit_webauthn": Rule(SIGNED_IN, why=OWN_DATA + "; only one's own keys are found", self_service=True),
     "mfa_view_recovery_codes": Rule(
         NOBODY, why=OWN_DATA + "; 404 until the person has recovery codes (nobody in this world)"
     ),
@@ -345,6 +355,15 @@ RULES: dict[str, Rule] = {
     "privacy:policy": Rule(EVERYONE, why="the privacy notice: public"),
     "privacy:retention": Rule(NOBODY, why="administrators (staff) only"),
     "privacy:mine": Rule(SIGNED_IN, why=OWN_DATA),
+    "privacy:export_request": Rule(
+        SIGNED_IN, why=OWN_DATA + " (a copy of one's own data, built in the background)", self_service=True
+    ),
+    "privacy:export_status": Rule(
+        frozenset({"participant"}), params={"pk": "data_export"}, why=OWN_DATA + " (others get 404)"
+    ),
+    "privacy:export_download": Rule(
+        frozenset({"participant"}), params={"pk": "data_export"}, why=OWN_DATA + " (others get 404)"
+    ),
     "privacy:delete_account": Rule(
         SIGNED_IN,
         why=OWN_DATA + " (deletes only the signed-in account, after its password)",

@@ -116,7 +116,26 @@ def build(
     _add_surveys(world)
     _add_groupwork(world)
     _add_records(world)
+    _add_privacy(world)
     return world
+
+
+def _add_privacy(world: World) -> None:
+    """The participant's ready copy of their data (only they may see its status or download it)."""
+    try:
+        from privacy.models import DataExport
+    except ImportError:
+        return
+    from django.core.files.base import ContentFile
+
+    export = DataExport.objects.create(
+        user=world.people["participant"],
+        status=DataExport.Status.READY,
+        progress=100,
+        expires_at=timezone.now() + dt.timedelta(days=7),
+    )
+    export.archive.save("probe.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=True)
+    world.objects["data_export"] = export.pk
 
 
 def _add_groupwork(world: World) -> None:
