@@ -113,7 +113,7 @@ def test_moving_people_with_the_keyboard_form(client, organizer, meeting, regist
     target = 1 if _placement(meeting)[who] != 1 else 2
     page = client.get(reverse("groupwork:manage", args=[meeting.pk])).content.decode()
     # Every person has a labelled select (no drag and drop needed).
-    assert f'<label class="visually-hidden" for="group-{who}">' in page
+    assert f'<label class="visually-hidden" for="member-{who}">' in page
     response = client.post(reverse("groupwork:move", args=[meeting.pk]), {f"group-{who}": str(target)})
     assert response.status_code == 302
     assert _placement(meeting)[who] == target
