@@ -1,6 +1,7 @@
 """Group work for the casebook's 自治体間意見交換会 第2回 (2022年3月11日): breakout groups that
 mix the seven municipalities (locked, so each participant sees theirs), the assessment
-sheets shared within each group, the lecturer's slides and the recording link. Goes through
+sheets shared within each group, the lecturer's slides, the recording link and the questions
+the municipalities sent in (sorted, taken up and published). Goes through
 the same services as the pages; idempotent.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,8 +19,8 @@ from django.utils import timezone
 from accounts.models import User
 from core import pdf
 from events.models import Event, Registration
-from groupwork import materials, services
-from groupwork.models import GroupPlan, JobRole, Material, Profile
+from groupwork import materials, questions, services
+from groupwork.models import AskedQuestion, GroupPlan, JobRole, Material, Profile
 from surveys.models import Form, Submission
 
 SLIDES_TITLE = "【事例紹介】坂井市の重層的支援体制構築に向けた取り組み（講師スライド）"
@@ -159,6 +160,77 @@ def _sharing(event: Event, organizer: User, plan: GroupPlan) -> int:
     return Submission.objects.filter(form=form, event=event, share_with_group=True).count()
 
 
+# Demo questions (not from the casebook): (municipality, question, topic, taken up, name shown).
+QUESTIONS = [
+    (
+        "行田市",
+        "庁内の複数の課が関わる中で、重層的支援体制整備事業の所管部署をどのように決めましたか。",
+        "庁内体制",
+        True,
+        True,
+    ),
+    (
+        "草加市",
+        "財政部局との折衝では、事業の必要性をどのような資料で説明しましたか。",
+        "庁内体制",
+        True,
+        True,
+    ),
+    (
+        "苫小牧市",
+        "参加支援の受け皿となる社会資源を、どのように開発・発掘しましたか。",
+        "参加支援・地域づくり",
+        True,
+        False,
+    ),
+    (
+        "大牟田市",
+        "包括的相談支援事業の委託先との役割分担を、どのように整理しましたか。",
+        "相談支援",
+        True,
+        True,
+    ),
+    ("釧路市", "多機関協働事業のケース会議は、どのくらいの頻度で開いていますか。", "相談支援", False, True),
+]
+QUESTIONS_DEADLINE = (date(2022, 3, 4), 17)
+
+
+def _questions(event: Event, organizer: User) -> int:
+    """The 事前質問 of the municipalities, sorted by topic, taken up and published."""
+    if questions.box_for(event) is not None:
+        return AskedQuestion.objects.filter(box__event=event).count()
+    day, hour = QUESTIONS_DEADLINE
+    deadline = timezone.make_aware(datetime.combine(day, time(hour)))
+    item = event.program_items.filter(title__contains="自治体間意見交換").first()
+    questions.open_box(
+        event,
+        by=organizer,
+        closes_at=deadline,
+        program_item_id=item.pk if item else None,
+        instructions="アセスメントシートを基にした意見交換で取り上げたい質問を、自治体ごとにお寄せください。",
+    )
+    registrations = Registration.objects.filter(
+        event=event, status=Registration.Status.CONFIRMED
+    ).select_related("organization", "user")
+    asker_of = {}
+    for registration in registrations.order_by("user__email"):
+        if registration.organization_id:
+            asker_of.setdefault(registration.organization.root().name, registration.user)
+    rows = {}
+    for order, (city, text, topic, taken, shown) in enumerate(QUESTIONS, start=1):
+        user = asker_of.get(city)
+        if user is None:
+            continue
+        question = questions.submit(
+            event, by=user, text=text, show_organization=shown, now=deadline - timedelta(days=3, hours=order)
+        )
+        rows[question.pk] = (topic, order, taken)
+    if rows:
+        questions.arrange(event, by=organizer, rows=rows)
+        questions.set_published(event, by=organizer, published=True)
+    return len(rows)
+
+
 def load(stdout=None) -> None:
     event = _event()
     if event is None:
@@ -170,8 +242,9 @@ def load(stdout=None) -> None:
             plan = _groups(event, organizer)
         _materials(event, organizer)
         shared = _sharing(event, organizer, plan)
+        asked = _questions(event, organizer)
     if stdout is not None:
         stdout.write(
-            f"Group work: {plan.groups.count()} locked groups, {shared} assessment sheets shared within them "
-            f"and {Material.objects.filter(event=event).count()} materials for {event}."
+            f"Group work: {plan.groups.count()} locked groups, {shared} assessment sheets shared within them, "
+            f"{Material.objects.filter(event=event).count()} materials and {asked} questions sent in for {event}."
         )

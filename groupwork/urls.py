@@ -17,6 +17,7 @@ urlpatterns = [
     path("manage/<int:pk>/groups/zoom.csv", views.zoom_csv, name="zoom_csv"),
     path("manage/<int:pk>/groups/print/", views.print_list, name="print"),
     path("manage/<int:pk>/groups/sharing/", views.share_until, name="share_until"),
+    path("manage/<int:pk>/groups/results/", views.breakdown, name="breakdown"),
     path("manage/<int:pk>/materials/", views_materials.manage, name="materials"),
     path(
         "manage/<int:pk>/materials/<int:material_id>/delete/",

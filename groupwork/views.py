@@ -21,6 +21,7 @@ from core.exports import safe_cell
 from events.models import Event
 from events.permissions import event_manager_required, event_reader_required
 from groupwork import selectors, services, sharing
+from groupwork.breakdown import by_group
 from groupwork.forms import GroupSettingsForm, PairRuleForm, ShareUntilForm
 from groupwork.models import JobRole
 
@@ -258,3 +259,11 @@ def share_until(request, event):
     else:
         messages.success(request, _("The follow-up period was saved."))
     return _back(event, "sharing")
+
+
+@event_reader_required
+def breakdown(request, event):
+    plan = selectors.plan_for(event)
+    if plan is None or not plan.groups.exists():
+        raise Http404
+    return render(request, "groupwork/breakdown.html", {"event": event, "breakdown": by_group(plan)})

@@ -24,6 +24,7 @@ MODULES = [
     "bench_reports",
     "bench_mixed",
     "bench_records",
+    "bench_groupwork",
 ]
 
 

@@ -155,6 +155,9 @@ PAGES = [
     ),
     Page("organizer: messages", "organizer", "notifications:event_messages", lambda w: [w.event.pk]),
     Page("calendar feeds", "participant", "notifications:calendar"),
+    Page("organizer: breakout groups", "organizer", "groupwork:manage", lambda w: [w.event.pk]),
+    Page("organizer: materials", "organizer", "groupwork:materials", lambda w: [w.event.pk]),
+    Page("organizer: question box", "organizer", "groupwork:questions_manage", lambda w: [w.event.pk]),
     Page("reviewer: dashboard", "reviewer", "reports:dashboard"),
     Page(
         "reviewer: municipality", "reviewer", "reports:municipality", lambda w: [_year(w), w.municipality.pk]

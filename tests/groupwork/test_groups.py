@@ -113,7 +113,7 @@ def test_moving_people_with_the_keyboard_form(client, organizer, meeting, regist
     target = 1 if _placement(meeting)[who] != 1 else 2
     page = client.get(reverse("groupwork:manage", args=[meeting.pk])).content.decode()
     # Every person has a labelled select (no drag and drop needed).
-    assert f'<label class="visually-hidden" for="group-{who}">' in page
+    assert f'<label class="visually-hidden" for="member-{who}">' in page
     response = client.post(reverse("groupwork:move", args=[meeting.pk]), {f"group-{who}": str(target)})
     assert response.status_code == 302
     assert _placement(meeting)[who] == target
@@ -319,3 +319,23 @@ def test_the_reminder_names_the_persons_group_once_locked(
     # Each person gets their own group, not the participant's.
     assert f"グループ{placement[other.user_id]}" in reminders[other.user.email].body
     assert participant.full_name not in reminders[other.user.email].body
+
+
+def test_the_groups_page_reads_a_fixed_number_of_queries(
+    client, organizer, meeting, registrants, cities, django_assert_num_queries, django_assert_max_num_queries
+):
+    client.force_login(organizer)
+    _generate(client, meeting)
+    url = reverse("groupwork:manage", args=[meeting.pk])
+    client.get(url)  # warm caches (session, content types)
+    with django_assert_max_num_queries(40) as small:
+        client.get(url)
+    # Read now: the captured list is a window on the connection's log, which the next request resets.
+    count = len(small.captured_queries)
+    for i in range(30):
+        RegistrationFactory(event=meeting, user=UserFactory(), organization=cities[i % 4])
+    _generate(client, meeting, reshuffle="on")
+    # session, user, event + series, hosts, roles, plan, confirmed registrations, organization
+    # tree, profiles, placements, facilitators, groups, pair rules: the same with 43 people as with 13
+    with django_assert_num_queries(count):
+        client.get(url)

@@ -253,6 +253,7 @@ RULES: dict[str, Rule] = {
     "groupwork:zoom_csv": Rule(OWNER_AND_REVIEWER, why="as the registrations export"),
     "groupwork:print": Rule(OWNER_AND_REVIEWER, why="as the reception roster"),
     "groupwork:share_until": Rule(OWNER),
+    "groupwork:breakdown": Rule(OWNER_AND_REVIEWER),
     "groupwork:shared_sheets": Rule(
         frozenset({"participant"}), why="members of a locked group see what their group shares with them"
     ),
